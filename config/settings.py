@@ -1,0 +1,287 @@
+"""Tendon's settings: one module, driven by the environment (see README.md for every setting).
+
+Development works with no configuration at all (DEBUG=1: SQLite in var/, the ORM broker, the demo
+provider). With DEBUG=0 the portal refuses to start without its secrets.
+"""
+
+import base64
+import hashlib
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _required_in_production(name: str, development_value):
+    """The setting's value from the environment; in production it must be there."""
+    if name in env.ENVIRON and env.str(name).strip():
+        return env.str(name)
+    if DEBUG:
+        return development_value() if callable(development_value) else development_value
+    raise ImproperlyConfigured(
+        f"{name} must be set when DEBUG=0. See README.md, 'Settings', for what it needs."
+    )
+
+
+def _development_secret_key() -> str:
+    # A random key per checkout, kept in var/ (ignored by git): never a literal in the repo.
+    VAR_DIR.mkdir(exist_ok=True)
+    path = VAR_DIR / "dev-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _required_in_production("SECRET_KEY", _development_secret_key)
+
+
+def _development_token_key() -> str:
+    # DEVELOPMENT ONLY: derived from the per-checkout SECRET_KEY. Production sets its own keys.
+    digest = hashlib.sha256(b"tendon-development-token-key:" + SECRET_KEY.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+TOKEN_ENCRYPTION_KEYS = [
+    key.strip()
+    for key in _required_in_production("TOKEN_ENCRYPTION_KEYS", _development_token_key).split(",")
+    if key.strip()
+]
+
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in _required_in_production(
+        "ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
+    ).split(",")
+    if host.strip()
+]
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "django_q",
+    "accounts",
+    "connections",
+    "connections.providers.google_health",
+    "connections.providers.withings",
+]
+if SANDBOX_ENABLED:
+    INSTALLED_APPS += ["oauth2_provider", "sandbox", "connections.providers.demo"]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.attention",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in var/ unless DATABASE_URL says otherwise.
+VAR_DIR.mkdir(exist_ok=True)
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tendon.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions and a busy timeout: the web process and the worker write at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "connect"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tendon] "
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+
+# Social accounts are used only to connect data providers, never to log in.
+SOCIALACCOUNT_ADAPTER = "connections.adapters.ConnectAdapter"
+SOCIALACCOUNT_STORE_TOKENS = (
+    False  # Tendon keeps tokens itself, encrypted (connections.Credential).
+)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+
+
+def _provider_endpoints(prefix: str, defaults: dict[str, str]) -> dict[str, str]:
+    return {key: env.str(f"{prefix}_{key.upper()}", default=url) for key, url in defaults.items()}
+
+
+# Every provider endpoint can be pointed elsewhere (a sandbox, a test double) from the environment.
+PROVIDER_ENDPOINTS = {
+    "google_health": _provider_endpoints(
+        "GOOGLE_HEALTH",
+        {
+            "authorize_url": "https://accounts.google.com/o/oauth2/v2/auth",
+            "token_url": "https://oauth2.googleapis.com/token",
+            "revoke_url": "https://oauth2.googleapis.com/revoke",
+            "api_url": "https://health.googleapis.com",
+        },
+    ),
+    "withings": _provider_endpoints(
+        "WITHINGS",
+        {
+            "authorize_url": "https://account.withings.com/oauth2_user/authorize2",
+            "token_url": "https://wbsapi.withings.net/v2/oauth2",
+            "revoke_url": "https://wbsapi.withings.net/v2/oauth2",
+            "api_url": "https://wbsapi.withings.net",
+        },
+    ),
+}
+# The demo provider is served by this very portal (sandbox/); the worker reaches it at this address.
+DEMO_BASE_URL = env.str("DEMO_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+PROVIDER_ENDPOINTS["demo"] = {
+    "authorize_url": f"{DEMO_BASE_URL}/sandbox/o/authorize/",
+    "token_url": f"{DEMO_BASE_URL}/sandbox/o/token/",
+    "revoke_url": f"{DEMO_BASE_URL}/sandbox/o/revoke_token/",
+    "api_url": f"{DEMO_BASE_URL}/sandbox/api",
+}
+
+
+def _app_from_environment(prefix: str) -> list[dict[str, str]]:
+    client_id = env.str(f"{prefix}_CLIENT_ID", default="")
+    if not client_id:
+        return []  # no client id: the provider is not offered (unless a SocialApp row exists)
+    return [{"client_id": client_id, "secret": env.str(f"{prefix}_CLIENT_SECRET", default="")}]
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "google_health": {"APPS": _app_from_environment("GOOGLE_HEALTH"), "OAUTH_PKCE_ENABLED": True},
+    "withings": {"APPS": _app_from_environment("WITHINGS"), "OAUTH_PKCE_ENABLED": True},
+    "demo": {"OAUTH_PKCE_ENABLED": True},
+}
+
+# The demo provider (django-oauth-toolkit): PKCE, single-use rotating refresh tokens, revocation.
+OAUTH2_PROVIDER = {
+    "PKCE_REQUIRED": True,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "SCOPES_BACKEND_CLASS": "sandbox.scopes.DemoScopes",
+    "REQUEST_APPROVAL_PROMPT": "force",
+}
+
+IMPORT_INTERVAL_MINUTES = env.int("IMPORT_INTERVAL_MINUTES", default=60)
+IMPORT_BACKFILL_DAYS = env.int("IMPORT_BACKFILL_DAYS", default=30)
+
+# django-q2: the queue is only a trigger; each connection's schedule lives in its own row.
+Q_BROKER_URL = env.str("Q_BROKER_URL", default="")
+Q_CLUSTER = {
+    "name": "tendon",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": 300,
+    "retry": 360,
+    "max_attempts": 3,
+    "save_limit": 500,
+    "ack_failures": True,
+    "catch_up": False,
+    "label": "Task queue",
+}
+if Q_BROKER_URL.startswith(("redis://", "rediss://")):
+    Q_CLUSTER["redis"] = Q_BROKER_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tendon <tendon@localhost>")
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # urllib3 at DEBUG logs request lines; keep it quiet so no URL with a token is ever printed.
+    "loggers": {"urllib3": {"level": "WARNING"}, "oauthlib": {"level": "WARNING"}},
+}

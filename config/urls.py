@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="connect", permanent=False)),
+    # Providers are managed on /connect/, never through allauth's own connections page.
+    path("accounts/3rdparty/", RedirectView.as_view(pattern_name="connect", permanent=False)),
+    path("accounts/", include("allauth.urls")),
+    path("connect/", include("connections.urls")),
+    path("admin/", admin.site.urls),
+]
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))

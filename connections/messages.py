@@ -1,0 +1,96 @@
+"""The words people read about connecting, in one place (see ../shared/UX.md)."""
+
+from __future__ import annotations
+
+from connections.providers.catalog import ProviderSpec
+
+
+def mask_account(label: str) -> str:
+    """An e-mail shown as b…@gmail.com; anything else as it is."""
+    if "@" not in label:
+        return label
+    local, _, domain = label.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def connected(spec: ProviderSpec, feeds: list[str], *, reconnected: bool) -> str:
+    if reconnected:
+        return (
+            f"{spec.short_name} is reconnected. Importing continues from where it stopped; "
+            "nothing imported so far was lost."
+        )
+    return f"{spec.short_name} is connected. Importing starts now."
+
+
+def held_elsewhere(spec: ProviderSpec) -> str:
+    return (
+        f"This {spec.short_name} account is already connected to another Tendon account. "
+        "Each provider account can feed one Tendon account; remove it there first."
+    )
+
+
+def wrong_account(spec: ProviderSpec, *, actual: str, expected: str) -> str:
+    return (
+        f"You signed in to {spec.account_owner} as {mask_account(actual)}, but this connection "
+        f"belongs to {mask_account(expected)}. Sign out of {spec.account_owner}, or use Enable "
+        "to add the other account. Nothing was changed."
+    )
+
+
+def cancelled(spec: ProviderSpec) -> str:
+    return (
+        f"You did not allow Tendon to access {spec.short_name}, so nothing was changed. "
+        "You can connect it at any time."
+    )
+
+
+def nothing_allowed(spec: ProviderSpec) -> str:
+    return (
+        f"{spec.account_owner} gave Tendon no health permission, so nothing was connected. "
+        "Please try again and allow at least one."
+    )
+
+
+def bad_state(spec: ProviderSpec) -> str:
+    return (
+        f"We could not finish connecting {spec.short_name}: the answer from "
+        f"{spec.account_owner} did not match a request from this browser (it may have expired). "
+        "Nothing was changed. Please start again from this page."
+    )
+
+
+def code_refused(spec: ProviderSpec) -> str:
+    return (
+        f"{spec.account_owner} did not accept the sign-in (it may have expired or been used "
+        "already). Nothing was changed. Please try again."
+    )
+
+
+def provider_trouble(spec: ProviderSpec) -> str:
+    return (
+        f"{spec.account_owner} is not answering properly right now, so we could not finish "
+        "connecting. Nothing was changed. Please try again in a few minutes."
+    )
+
+
+def provider_error(spec: ProviderSpec, code: str) -> str:
+    return (
+        f"{spec.account_owner} reported a problem ({code}), so nothing was connected. "
+        "Nothing was changed. Please try again."
+    )
+
+
+def not_logged_in(spec: ProviderSpec) -> str:
+    return f"Log in to Tendon first, then connect {spec.short_name} from My Account > Connect."
+
+
+def removed(spec: ProviderSpec, *, revoked: bool) -> str:
+    revocation = (
+        f"{spec.account_owner} has revoked our access."
+        if revoked
+        else f"We could not reach {spec.account_owner} to revoke our access; you can also "
+        f"remove Tendon in your {spec.account_owner} account settings."
+    )
+    return (
+        f"{spec.short_name} is removed. {revocation} Everything already imported stays in Tendon."
+    )

@@ -1,0 +1,153 @@
+from datetime import timedelta
+
+from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from connections.crypto import EncryptedTextField
+
+
+class Feed(models.TextChoices):
+    ACTIVITIES = "activities", "Activities"
+    SLEEP = "sleep", "Sleep"
+    BODY = "body", "Body"
+    HEART_RATE = "heart_rate", "Heart rate"
+    DAILY = "daily", "Daily summary"
+
+
+class Credential(models.Model):
+    """One OAuth grant from one provider account. Tokens are encrypted and never shown."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        NEEDS_REAUTH = "needs_reauth", "Needs re-authorization"
+        REVOKED = "revoked", "Removed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credentials"
+    )
+    provider = models.CharField(max_length=32)
+    account_uid = models.CharField("provider account id", max_length=255)
+    account_label = models.CharField("provider account", max_length=255, blank=True)
+    social_account = models.ForeignKey(
+        SocialAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    access_token = EncryptedTextField(blank=True, editable=False)
+    refresh_token = EncryptedTextField(blank=True, editable=False)
+    expires_at = models.DateTimeField("access token expires at", null=True, blank=True)
+    scopes = models.JSONField("scopes granted", default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    refresh_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # Rule 6: one provider account feeds one local account (removed grants excepted).
+            models.UniqueConstraint(
+                fields=["provider", "account_uid"],
+                condition=~Q(status="revoked"),
+                name="one_live_credential_per_provider_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "provider"], name="credential_user_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.account_label or self.account_uid}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.ACTIVE and bool(self.access_token or self.refresh_token)
+
+    def expires_within(self, delta: timedelta) -> bool:
+        """True when the access token is gone or expires within delta from now."""
+        if not self.access_token:
+            return True
+        return self.expires_at is not None and self.expires_at <= timezone.now() + delta
+
+    def has_scopes(self, scopes: frozenset[str] | set[str]) -> bool:
+        return set(scopes) <= set(self.scopes)
+
+
+class Connection(models.Model):
+    """One feed of one provider account for one user, with its import position.
+
+    The row outlives Remove: enabling the same provider account again resumes from `cursor`.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connections"
+    )
+    provider = models.CharField(max_length=32)
+    feed = models.CharField(max_length=16, choices=Feed.choices)
+    account_uid = models.CharField("provider account id", max_length=255)
+    credential = models.ForeignKey(
+        Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections"
+    )
+    enabled = models.BooleanField(default=True)
+    cursor = models.DateTimeField("imported up to", null=True, blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error_code = models.CharField(max_length=32, blank=True)
+    last_error_message = models.TextField(blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "provider", "account_uid", "feed"],
+                name="one_connection_per_user_account_feed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.get_feed_display()} (#{self.pk})"
+
+
+class ConnectionEvent(models.Model):
+    """One entry of a connection's timeline, in words a person can read."""
+
+    class Kind(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        RECONNECTED = "reconnected", "Reconnected"
+        ENABLED = "enabled", "Enabled"
+        DISABLED = "disabled", "Disabled"
+        REMOVED = "removed", "Removed"
+        REFRESHED = "refreshed", "Access renewed"
+        REFRESH_FAILED = "refresh_failed", "Renewing access failed"
+        FLAGGED = "flagged", "Flagged for re-authorization"
+        PERMISSION_MISSING = "permission_missing", "Permission missing"
+        RATE_LIMITED = "rate_limited", "Rate limited"
+        ERROR = "error", "Error"
+
+    class Actor(models.TextChoices):
+        USER = "user", "the user"
+        STAFF = "staff", "staff"
+        SYSTEM = "system", "Tendon"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    actor_kind = models.CharField(max_length=8, choices=Actor.choices, default=Actor.SYSTEM)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["connection", "-created_at"], name="event_connection_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,62 @@
+"""The one registry of providers. Views, services, tasks, admin and templates all read it.
+
+Adding a provider: a new package beside these, and one line here.
+"""
+
+from django.conf import settings
+
+from connections.providers.catalog import ProviderSpec
+from connections.providers.demo.client import DemoClient
+from connections.providers.google_health import scopes as google_scopes
+from connections.providers.google_health.client import GoogleHealthClient
+from connections.providers.withings import scopes as withings_scopes
+from connections.providers.withings.client import WithingsClient
+
+GOOGLE_HEALTH = ProviderSpec(
+    id="google_health",
+    name="Fitbit & Pixel Watch (Google Health)",
+    short_name="Fitbit & Pixel Watch",
+    account_owner="Google",
+    client_class=GoogleHealthClient,
+    permissions=google_scopes.PERMISSIONS,
+    feeds=google_scopes.FEEDS,
+    base_scopes=google_scopes.IDENTITY_SCOPES,
+    colour="#1a73e8",
+    refresh_tokens_rotate=False,
+    # Offline access for a refresh token; incremental authorization so adding a feed asks only
+    # for its scope. Reference: https://developers.google.com/identity/protocols/oauth2/web-server
+    extra_auth_params={"access_type": "offline", "include_granted_scopes": "true"},
+    consent_param=("prompt", "consent"),
+)
+
+WITHINGS = ProviderSpec(
+    id="withings",
+    name="Withings",
+    short_name="Withings",
+    account_owner="Withings",
+    client_class=WithingsClient,
+    permissions=withings_scopes.PERMISSIONS,
+    feeds=withings_scopes.FEEDS,
+    base_scopes=withings_scopes.IDENTITY_SCOPES,
+    scope_delimiter=",",
+    colour="#00a6a6",
+)
+
+DEMO = ProviderSpec(
+    id="demo",
+    name="Demo Health",
+    short_name="Demo Health",
+    account_owner="Demo Health",
+    client_class=DemoClient,
+    permissions=google_scopes.PERMISSIONS,
+    feeds=google_scopes.FEEDS,
+    colour="#8e44ad",
+)
+
+PROVIDERS: dict[str, ProviderSpec] = {
+    spec.id: spec
+    for spec in (GOOGLE_HEALTH, WITHINGS, DEMO)
+    if spec is not DEMO or settings.SANDBOX_ENABLED
+}
+
+__all__ = ["PROVIDERS", "ProviderSpec"]

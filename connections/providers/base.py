@@ -1,0 +1,184 @@
+"""What every provider client shares: the error hierarchy, token and identity shapes, HTTP.
+
+Clients raise these errors; services decide what they mean for a credential or a connection.
+Nothing here touches the ORM.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from django.utils import timezone
+
+USER_AGENT = "Tendon/0.1 (+https://github.com/tendon-health/tendon)"
+TIMEOUT = (5, 30)  # seconds to connect, seconds to read
+
+
+class ProviderError(Exception):
+    """The provider failed in a way that may pass: retry later, never flag the grant."""
+
+    code = "provider_error"
+
+
+class ProviderUnavailable(ProviderError):
+    """DNS, connection, timeout or 5xx: the provider is not answering."""
+
+    code = "unreachable"
+
+
+class RateLimited(ProviderError):
+    """The provider asked us to slow down until retry_at."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class BadResponse(ProviderError):
+    """The provider answered something we cannot read (HTML, broken JSON, missing fields)."""
+
+    code = "bad_response"
+
+
+class GrantRevoked(Exception):
+    """The provider no longer accepts this grant (or this authorization code): the user must act."""
+
+    code = "grant_revoked"
+
+
+class ApiRetired(GrantRevoked):
+    """410 Gone: the provider has retired this API."""
+
+    code = "api_retired"
+
+
+class ScopeMissing(Exception):
+    """The grant lacks a permission this request needs; only the feeds needing it are affected."""
+
+    code = "scope_missing"
+
+    def __init__(self, message: str, *, scope: str) -> None:
+        super().__init__(message)
+        self.scope = scope
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """What a token endpoint gave us. Never logged: its repr hides the secrets."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    expires_at: datetime | None
+    scopes: frozenset[str] | None  # None: the provider did not say which scopes it granted
+    claims: dict[str, Any] = field(default_factory=dict)  # id_token claims or account hints
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the provider account is: a stable id and something a person recognises."""
+
+    uid: str
+    label: str
+    extra_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    client_id: str
+    client_secret: str = field(repr=False)
+    authorize_url: str
+    token_url: str
+    revoke_url: str
+    api_url: str
+
+
+def new_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def retry_after(response: requests.Response, *, default_seconds: int = 60) -> datetime:
+    """When a 429 (or a 503) says we may come back: Retry-After in seconds or as an HTTP date."""
+    value = response.headers.get("Retry-After", "").strip()
+    now = timezone.now()
+    if value.isdigit():
+        return now + timedelta(seconds=int(value))
+    if value:
+        try:
+            return max(parsedate_to_datetime(value), now)
+        except (TypeError, ValueError):
+            pass
+    return now + timedelta(seconds=default_seconds)
+
+
+def send(
+    session: requests.Session, method: str, url: str, *, provider_name: str, **kwargs: Any
+) -> requests.Response:
+    """The response for a request, or the error that says what went wrong with the transport.
+
+    Raises ProviderUnavailable (network, timeout, 5xx), RateLimited (429), ApiRetired (410).
+    Other statuses are returned for the caller to interpret.
+    """
+    kwargs.setdefault("timeout", TIMEOUT)
+    try:
+        response = session.request(method, url, **kwargs)
+    except requests.Timeout as error:
+        raise ProviderUnavailable(f"{provider_name} did not answer in time.") from error
+    except requests.RequestException as error:
+        raise ProviderUnavailable(f"{provider_name} could not be reached.") from error
+    if response.status_code == 429:
+        raise RateLimited(f"{provider_name} asked us to slow down.", retry_at=retry_after(response))
+    if response.status_code == 410:
+        raise ApiRetired(f"{provider_name} has retired this API (410 Gone).")
+    if response.status_code >= 500:
+        raise ProviderUnavailable(
+            f"{provider_name} answered with an error ({response.status_code})."
+        )
+    return response
+
+
+def json_object(response: requests.Response, *, provider_name: str) -> dict[str, Any]:
+    """The response body as a JSON object; BadResponse if it is anything else."""
+    try:
+        body = response.json()
+    except ValueError as error:
+        raise BadResponse(
+            f"{provider_name} answered with something that is not JSON "
+            f"(HTTP {response.status_code}, {response.headers.get('Content-Type', 'no type')})."
+        ) from error
+    if not isinstance(body, dict):
+        raise BadResponse(f"{provider_name} answered with JSON that is not an object.")
+    return body
+
+
+def expiry(expires_in: Any) -> datetime | None:
+    """The moment a token with this `expires_in` (seconds) expires; None if not given."""
+    try:
+        seconds = int(expires_in)
+    except (TypeError, ValueError):
+        return None
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def unverified_jwt_claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT we received straight from the token endpoint over TLS.
+
+    OpenID Connect Core 3.1.3.7 allows skipping the signature check in exactly this case.
+    We use the claims only to show which account the person signed in with.
+    """
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}

@@ -1,0 +1,70 @@
+"""What a provider offers: its feeds, the permission each needs and why, in words people read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from connections.providers.base import ClientConfig
+
+
+@dataclass(frozen=True)
+class Permission:
+    scope: str
+    label: str  # "Sleep"
+    reason: str  # "to import your sleep sessions and stages"
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """One provider as Tendon presents it. Read by views, services, tasks, admin and templates."""
+
+    id: str
+    name: str  # "Fitbit & Pixel Watch (Google Health)"
+    short_name: str  # "Fitbit & Pixel Watch", for sentences
+    account_owner: str  # "Google": whose sign-in page the person meets
+    client_class: Any
+    permissions: dict[str, Permission]  # by scope
+    feeds: dict[str, tuple[str, ...]]  # feed -> scopes it needs
+    base_scopes: tuple[str, ...] = ()  # asked every time (identity)
+    scope_delimiter: str = " "
+    colour: str = "#555"
+    refresh_tokens_rotate: bool = True
+    extra_auth_params: dict[str, str] = field(default_factory=dict)
+    consent_param: tuple[str, str] | None = None  # sent when we hold no refresh token
+
+    def scopes_for(self, feeds: list[str] | tuple[str, ...]) -> list[str]:
+        """Every scope to ask for so that these feeds can import, base scopes first."""
+        scopes = list(self.base_scopes)
+        for feed in feeds:
+            for scope in self.feeds[feed]:
+                if scope not in scopes:
+                    scopes.append(scope)
+        return scopes
+
+    def permissions_for(self, feeds: list[str] | tuple[str, ...]) -> list[Permission]:
+        seen: list[Permission] = []
+        for feed in feeds:
+            for scope in self.feeds[feed]:
+                permission = self.permissions[scope]
+                if permission not in seen:
+                    seen.append(permission)
+        return seen
+
+    def missing_permissions(self, feed: str, granted: list[str]) -> list[Permission]:
+        return [self.permissions[s] for s in self.feeds[feed] if s not in set(granted)]
+
+    def endpoints(self) -> dict[str, str]:
+        return settings.PROVIDER_ENDPOINTS[self.id]
+
+    def client(self, *, client_id: str, client_secret: str):
+        """An API client for this provider, configured from settings and the OAuth app."""
+        from connections.providers.base import ClientConfig
+
+        config: ClientConfig = ClientConfig(
+            client_id=client_id, client_secret=client_secret, **self.endpoints()
+        )
+        return self.client_class(config, name=self.account_owner)

@@ -1,0 +1,143 @@
+"""Withings: OAuth 2.0 with its own twists, and the Withings data API.
+
+Every answer comes wrapped as {"status": 0, "body": {...}}; a non-zero status is a failure even
+when the HTTP status is 200. The token endpoint wants action=requesttoken and rotates the refresh
+token on every refresh: the old one stops working as soon as the new one is issued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from connections.providers.base import (
+    BadResponse,
+    GrantRevoked,
+    Identity,
+    ProviderUnavailable,
+    RateLimited,
+    TokenSet,
+    json_object,
+    send,
+)
+from connections.providers.oauth2 import OAuth2TokenClient
+
+# Reference: https://developer.withings.com/api-reference/#tag/response-status
+AUTHENTICATION_FAILED = {100, 101, 102, 200, 401}
+TOO_MANY_REQUESTS = 601
+UNKNOWN_ERROR = 2555
+
+
+class WithingsClient(OAuth2TokenClient):
+    scope_delimiter = ","
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
+        """Tokens for an authorization code; GrantRevoked if Withings refuses the code."""
+        # Reference: https://developer.withings.com/api-reference/#tag/oauth2/operation/oauth2-getaccesstoken
+        data = {
+            "action": "requesttoken",
+            "grant_type": "authorization_code",
+            "client_id": self.config.client_id,
+            "client_secret": self.config.client_secret,
+            "code": code,
+            "redirect_uri": redirect_uri,
+        }
+        return self._withings_token_request(data, previous_refresh_token="")
+
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        """New tokens; Withings rotates the refresh token, so the returned one must be stored."""
+        # Reference: https://developer.withings.com/api-reference/#tag/oauth2/operation/oauth2-refreshaccesstoken
+        data = {
+            "action": "requesttoken",
+            "grant_type": "refresh_token",
+            "client_id": self.config.client_id,
+            "client_secret": self.config.client_secret,
+            "refresh_token": refresh_token,
+        }
+        return self._withings_token_request(data, previous_refresh_token=refresh_token)
+
+    def _withings_token_request(
+        self, data: dict[str, str], *, previous_refresh_token: str
+    ) -> TokenSet:
+        body = self.call(self.config.token_url, data)
+        tokens = self.token_set(body, previous_refresh_token=previous_refresh_token)
+        userid = body.get("userid")
+        if userid in (None, ""):
+            raise BadResponse(f"{self.name} did not say which account this is (no userid).")
+        return TokenSet(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at,
+            scopes=tokens.scopes,
+            claims={"userid": str(userid)},
+        )
+
+    def identity(self, tokens: TokenSet) -> Identity:
+        """The Withings account behind these tokens (its userid came with the tokens)."""
+        userid = tokens.claims.get("userid", "")
+        return Identity(uid=userid, label=f"Withings user {userid}", extra_data={"userid": userid})
+
+    def revoke(self, *, access_token: str, refresh_token: str, account_uid: str) -> None:
+        """Ask Withings to revoke our access to the account (it revokes by user id, signed)."""
+        # Reference: https://developer.withings.com/api-reference/#tag/oauth2/operation/oauth2-revoke
+        nonce = self._nonce()
+        self.call(
+            self.config.revoke_url,
+            {
+                "action": "revoke",
+                "client_id": self.config.client_id,
+                "nonce": nonce,
+                "signature": self._sign("revoke", self.config.client_id, nonce),
+                "userid": account_uid,
+            },
+        )
+
+    def _nonce(self) -> str:
+        # Reference: https://developer.withings.com/api-reference/#tag/signature/operation/signaturev2-getnonce
+        timestamp = str(int(time.time()))
+        body = self.call(
+            f"{self.config.api_url.rstrip('/')}/v2/signature",
+            {
+                "action": "getnonce",
+                "client_id": self.config.client_id,
+                "timestamp": timestamp,
+                "signature": self._sign("getnonce", self.config.client_id, timestamp),
+            },
+        )
+        nonce = body.get("nonce")
+        if not isinstance(nonce, str):
+            raise BadResponse(f"{self.name} did not send the nonce a signed request needs.")
+        return nonce
+
+    def _sign(self, *values: str) -> str:
+        message = ",".join(values).encode()
+        return hmac.new(self.config.client_secret.encode(), message, hashlib.sha256).hexdigest()
+
+    def call(self, url: str, data: dict[str, str]) -> dict[str, Any]:
+        """The `body` of a Withings answer; raises by its `status` when it is not 0."""
+        response = send(self.session, "POST", url, provider_name=self.name, data=data)
+        envelope = json_object(response, provider_name=self.name)
+        status = envelope.get("status")
+        if status == 0:
+            body = envelope.get("body")
+            if not isinstance(body, dict):
+                raise BadResponse(f"{self.name} answered status 0 without a body.")
+            return body
+        error = str(envelope.get("error") or "no message")
+        if status in AUTHENTICATION_FAILED or (
+            status == 503 and any(w in error.lower() for w in ("code", "refresh_token", "grant"))
+        ):
+            raise GrantRevoked(f"{self.name} refused our access (status {status}: {error}).")
+        if status == TOO_MANY_REQUESTS:
+            raise RateLimited(
+                f"{self.name} asked us to slow down.",
+                retry_at=timezone.now() + timedelta(minutes=1),
+            )
+        if status == UNKNOWN_ERROR or (isinstance(status, int) and 500 <= status < 600):
+            raise ProviderUnavailable(f"{self.name} failed to answer (status {status}: {error}).")
+        raise BadResponse(f"{self.name} answered status {status}: {error}.")

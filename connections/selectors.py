@@ -1,0 +1,225 @@
+"""Reads that more than one door needs: what a person sees about their connections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
+from allauth.socialaccount.models import SocialApp
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from connections.models import Connection, ConnectionEvent, Credential, Feed
+from connections.providers import PROVIDERS
+from connections.providers.catalog import Permission, ProviderSpec
+
+# After this long with nothing but failures, a connection shows "Error" (still not re-auth).
+ERROR_AFTER = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Status:
+    code: str  # connected | paused | permission_missing | needs_reauth | error | disabled
+    label: str  # the pill: "Connected — paused until 14:05"
+    explanation: str  # one line under it
+    tone: str  # css: ok, ok-outline, warn, bad, bad-outline, off
+    missing: tuple[Permission, ...] = ()
+
+    @property
+    def needs_user(self) -> bool:
+        return self.code in {"needs_reauth", "permission_missing"}
+
+
+SEVERITY = ["needs_reauth", "error", "permission_missing", "paused", "connected", "disabled"]
+
+
+def _day(moment) -> str:
+    return date_format(timezone.localtime(moment), "j F") if moment else "a while"
+
+
+def _time(moment) -> str:
+    return date_format(timezone.localtime(moment), "H:i")
+
+
+def connection_status(*, connection: Connection) -> Status:
+    """The status a person sees for one connection, derived in DESIGN.md's order."""
+    spec = PROVIDERS.get(connection.provider)
+    name = spec.short_name if spec else connection.provider
+    credential = connection.credential
+    now = timezone.now()
+    if not connection.enabled:
+        return Status("disabled", "Disabled", "Nothing is imported. Your data is kept.", "off")
+    if credential is None or credential.status != Credential.Status.ACTIVE:
+        since = credential.status_changed_at if credential else connection.updated_at
+        return Status(
+            "needs_reauth",
+            "Needs re-authorization",
+            f"{name} stopped accepting our access on {_day(since)}.",
+            "bad",
+        )
+    missing = tuple(spec.missing_permissions(connection.feed, credential.scopes)) if spec else ()
+    if missing:
+        what = ", ".join(p.label.lower() for p in missing)
+        return Status(
+            "permission_missing",
+            f"Permission missing: {what}",
+            f"You did not allow {what} data.",
+            "warn",
+            missing=missing,
+        )
+    if connection.failing_since and connection.failing_since <= now - ERROR_AFTER:
+        return Status(
+            "error",
+            f"Error: not answering since {_day(connection.failing_since)}",
+            "We keep trying automatically; nothing for you to do yet.",
+            "bad-outline",
+        )
+    interval = settings.IMPORT_INTERVAL_MINUTES
+    last = connection.last_success_at
+    last_words = f"Last import: {_day(last)} {_time(last)}." if last else "Not imported yet."
+    if connection.paused_until and connection.paused_until > now:
+        return Status(
+            "paused",
+            f"Connected — paused until {_time(connection.paused_until)}",
+            f"{name} asked us to slow down; we resume on our own.",
+            "ok-outline",
+        )
+    return Status(
+        "connected", "Connected", f"Importing every {interval} minutes. {last_words}", "ok"
+    )
+
+
+def worst_status(statuses: list[Status]) -> Status | None:
+    if not statuses:
+        return None
+    return min(statuses, key=lambda s: SEVERITY.index(s.code))
+
+
+@dataclass
+class FeedRow:
+    feed: str
+    label: str
+    connection: Connection | None
+    status: Status | None
+
+
+@dataclass
+class Card:
+    spec: ProviderSpec
+    credential: Credential | None = None
+    rows: list[FeedRow] = field(default_factory=list)
+    status: Status | None = None
+    previous_accounts: list[str] = field(default_factory=list)
+
+    @property
+    def primary_connection(self) -> Connection | None:
+        for row in self.rows:
+            if row.connection is not None:
+                return row.connection
+        return None
+
+
+def providers_offered(*, request=None) -> list[ProviderSpec]:
+    """Providers a person may connect: those with an OAuth client configured."""
+    adapter = get_socialaccount_adapter()
+    offered = []
+    for spec in PROVIDERS.values():
+        try:
+            adapter.get_app(request, provider=spec.id)
+        except SocialApp.DoesNotExist:
+            continue
+        offered.append(spec)
+    return offered
+
+
+def live_credentials(*, user) -> QuerySet[Credential]:
+    return (
+        Credential.objects.filter(user=user)
+        .exclude(status=Credential.Status.REVOKED)
+        .prefetch_related(
+            Prefetch(
+                "connections",
+                queryset=Connection.objects.select_related("credential").order_by("feed"),
+            )
+        )
+        .order_by("created_at")
+    )
+
+
+def connect_cards(*, user, request=None) -> list[Card]:
+    """The cards of My Account > Connect: connected accounts first, then the rest."""
+    offered = providers_offered(request=request)
+    cards: list[Card] = []
+    connected_providers = set()
+    for credential in live_credentials(user=user):
+        spec = PROVIDERS.get(credential.provider)
+        if spec is None:
+            continue
+        connected_providers.add(spec.id)
+        by_feed = {c.feed: c for c in credential.connections.all()}
+        card = Card(spec=spec, credential=credential)
+        for feed in spec.feeds:
+            connection = by_feed.get(feed)
+            status = connection_status(connection=connection) if connection else None
+            card.rows.append(FeedRow(feed, Feed(feed).label, connection, status))
+        card.status = worst_status([r.status for r in card.rows if r.status])
+        cards.append(card)
+    removed = (
+        Credential.objects.filter(user=user, status=Credential.Status.REVOKED)
+        .values_list("provider", "account_label")
+        .distinct()
+    )
+    previous: dict[str, list[str]] = {}
+    for provider, label in removed:
+        previous.setdefault(provider, []).append(label)
+    for spec in offered:
+        if spec.id not in connected_providers:
+            cards.append(Card(spec=spec, previous_accounts=previous.get(spec.id, [])))
+    return cards
+
+
+def connection_for_user(*, user, pk: int) -> Connection:
+    """The user's connection pk; Connection.DoesNotExist for anyone else's."""
+    return Connection.objects.select_related("credential").get(pk=pk, user=user)
+
+
+def connection_timeline(*, connection: Connection, limit: int = 20) -> list[ConnectionEvent]:
+    return list(connection.events.select_related("actor")[:limit])
+
+
+def credentials_needing_user(*, user) -> list[Credential]:
+    """Live grants that only the user can fix, with the moment data stopped flowing."""
+    credentials = list(
+        Credential.objects.filter(user=user, status=Credential.Status.NEEDS_REAUTH)
+        .prefetch_related("connections")
+        .order_by("status_changed_at")
+    )
+    return credentials
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    name: str
+    since: str
+    reconnect_connection_id: int | None
+
+
+def attention_items(*, user) -> list[AttentionItem]:
+    """One entry per grant that needs the user to reconnect, for the banner on every page."""
+    items = []
+    for credential in credentials_needing_user(user=user):
+        spec = PROVIDERS.get(credential.provider)
+        connections = list(credential.connections.all())
+        successes = [c.last_success_at for c in connections if c.last_success_at]
+        since = max(successes) if successes else credential.status_changed_at
+        items.append(
+            AttentionItem(
+                name=spec.short_name if spec else credential.provider,
+                since=_day(since),
+                reconnect_connection_id=connections[0].pk if connections else None,
+            )
+        )
+    return items

@@ -1,0 +1,32 @@
+"""'What to do' texts for the connection page, keyed by the status a person sees (UX.md)."""
+
+from __future__ import annotations
+
+from connections.models import Connection
+from connections.providers.catalog import ProviderSpec
+from connections.selectors import Status
+
+
+def what_to_do(*, spec: ProviderSpec, connection: Connection, status: Status) -> str:
+    name, owner = spec.short_name, spec.account_owner
+    if status.code == "needs_reauth":
+        return (
+            f"{name} no longer accepts our access. This happens if you removed Tendon in your "
+            f"{owner} account, changed your password, or the grant expired. Click Reconnect and "
+            "allow access again; importing continues from where it stopped."
+        )
+    if status.code == "permission_missing":
+        what = ", ".join(p.label.lower() for p in status.missing)
+        return (
+            f"You did not allow {what} data. \u201cAllow {what} data\u201d asks only for that "
+            "permission."
+        )
+    if status.code == "error":
+        return f"{name} is not answering. We retry automatically; nothing for you to do."
+    if status.code == "paused":
+        return f"{owner} asked us to slow down. Importing resumes at {status.label[-5:]}."
+    if status.code == "disabled":
+        return "This feed is switched off. Enable it to import again; nothing was lost."
+    if connection.last_success_at is None:
+        return f"Connected, but nothing imported yet. Open the {name} app and sync your device."
+    return ""

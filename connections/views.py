@@ -1,0 +1,170 @@
+"""Doors for My Account > Connect: parse input, call one service, render its result."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from connections import messages as words
+from connections.forms import FeedChoiceForm
+from connections.models import Connection, Credential, Feed
+from connections.providers import PROVIDERS
+from connections.selectors import (
+    connect_cards,
+    connection_for_user,
+    connection_status,
+    connection_timeline,
+    providers_offered,
+)
+from connections.services.authorization import authorization_start
+from connections.services.connections import (
+    AuthorizationNeeded,
+    connection_disable,
+    connection_enable,
+)
+from connections.services.credentials import credential_remove
+from connections.troubleshooting import what_to_do
+
+
+def _own_connection(request: HttpRequest, pk: int) -> Connection:
+    try:
+        return connection_for_user(user=request.user, pk=pk)
+    except Connection.DoesNotExist:
+        raise Http404("No such connection.") from None
+
+
+def _enable_url(provider: str, feed: str | None = None) -> str:
+    url = reverse("provider_enable", args=[provider])
+    return f"{url}?{urlencode({'feed': feed})}" if feed else url
+
+
+@login_required
+def connect_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "connections/index.html",
+        {"cards": connect_cards(user=request.user, request=request)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def provider_enable(request: HttpRequest, provider: str) -> HttpResponse:
+    spec = next((s for s in providers_offered(request=request) if s.id == provider), None)
+    if spec is None:
+        raise Http404("This service is not offered here.")
+    if request.method == "POST":
+        form = FeedChoiceForm(request.POST, spec=spec)
+        if form.is_valid():
+            return authorization_start(
+                request=request, provider_id=spec.id, feeds=form.cleaned_data["feeds"]
+            )
+    else:
+        wanted = [f for f in request.GET.getlist("feed") if f in spec.feeds] or list(spec.feeds)
+        form = FeedChoiceForm(spec=spec, initial={"feeds": wanted})
+    feed_rows = [(feed, Feed(feed).label, spec.permissions_for([feed])) for feed in spec.feeds]
+    return render(
+        request,
+        "connections/enable.html",
+        {
+            "spec": spec,
+            "form": form,
+            "feed_rows": feed_rows,
+            "permissions": spec.permissions_for(list(spec.feeds)),
+        },
+    )
+
+
+@login_required
+def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _own_connection(request, pk)
+    spec = PROVIDERS[connection.provider]
+    status = connection_status(connection=connection)
+    granted = set(connection.credential.scopes) if connection.credential else set()
+    permissions = [
+        (permission, permission.scope in granted)
+        for permission in spec.permissions_for([connection.feed])
+    ]
+    return render(
+        request,
+        "connections/detail.html",
+        {
+            "connection": connection,
+            "spec": spec,
+            "status": status,
+            "permissions": permissions,
+            "what_to_do": what_to_do(spec=spec, connection=connection, status=status),
+            "events": connection_timeline(connection=connection),
+            "allow_url": _enable_url(connection.provider, connection.feed),
+        },
+    )
+
+
+@login_required
+@require_POST
+def connection_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = connection_disable(connection=_own_connection(request, pk), actor=request.user)
+    messages.success(
+        request,
+        f"{connection.get_feed_display()} from {PROVIDERS[connection.provider].short_name} is "
+        "switched off. Nothing is imported; your data is kept.",
+    )
+    return redirect("connect")
+
+
+@login_required
+@require_POST
+def connection_enable_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _own_connection(request, pk)
+    try:
+        connection = connection_enable(connection=connection, actor=request.user)
+    except AuthorizationNeeded:
+        return redirect(_enable_url(connection.provider, connection.feed))
+    messages.success(
+        request,
+        f"{connection.get_feed_display()} from {PROVIDERS[connection.provider].short_name} is "
+        "switched on. Importing continues from where it stopped.",
+    )
+    return redirect("connect")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connection_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _own_connection(request, pk)
+    spec = PROVIDERS[connection.provider]
+    credential = connection.credential
+    if credential is None or credential.status == Credential.Status.REVOKED:
+        messages.info(request, f"{spec.short_name} is already removed.")
+        return redirect("connect")
+    if request.method == "POST":
+        result = credential_remove(credential=credential, actor=request.user)
+        messages.success(request, words.removed(spec, revoked=result.revoked_at_provider))
+        return redirect("connect")
+    return render(
+        request,
+        "connections/remove.html",
+        {"connection": connection, "spec": spec, "credential": credential},
+    )
+
+
+@login_required
+@require_POST
+def connection_reconnect_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _own_connection(request, pk)
+    credential = connection.credential
+    if credential is None:
+        return redirect(_enable_url(connection.provider, connection.feed))
+    feeds = sorted({c.feed for c in credential.connections.all() if c.enabled} | {connection.feed})
+    return authorization_start(
+        request=request,
+        provider_id=connection.provider,
+        feeds=feeds,
+        expected_credential=credential,
+    )

@@ -1,0 +1,95 @@
+"""The demo provider's pages: its own sign-in, the consent page, and a page to break your grant."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
+from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.views import AuthorizationView
+
+from sandbox.forms import ConsentForm, SandboxLoginForm
+from sandbox.identity import current_person, sign_in, sign_out
+
+
+def login(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or reverse("sandbox:grants")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("sandbox:grants")
+    form = SandboxLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sign_in(request, form.cleaned_data["person"])
+        return redirect(next_url)
+    return render(request, "sandbox/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    sign_out(request)
+    return redirect("sandbox:login")
+
+
+class ConsentView(AuthorizationView):
+    """django-oauth-toolkit's authorization endpoint, signed in as the sandbox's own person."""
+
+    form_class = ConsentForm
+    template_name = "sandbox/authorize.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        person = current_person(request)
+        if person is None:
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('sandbox:login')}?{query}")
+        request.user = person
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        initial["granted"] = initial.get("scope", "").split()
+        return initial
+
+
+def grants(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    if person is None:
+        return redirect(f"{reverse('sandbox:login')}?{urlencode({'next': request.path})}")
+    return render(
+        request,
+        "sandbox/grants.html",
+        {
+            "person": person,
+            "access_tokens": AccessToken.objects.filter(user=person).select_related("application"),
+            "refresh_tokens": RefreshToken.objects.filter(user=person, revoked__isnull=True),
+        },
+    )
+
+
+@require_POST
+def expire_access(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    if person is not None:
+        past = timezone.now() - timezone.timedelta(seconds=1)
+        count = AccessToken.objects.filter(user=person).update(expires=past)
+        messages.info(
+            request, f"Expired {count} access token(s). Tendon should renew them silently."
+        )
+    return redirect("sandbox:grants")
+
+
+@require_POST
+def revoke_grant(request: HttpRequest) -> HttpResponse:
+    person = current_person(request)
+    if person is not None:
+        refresh_tokens = RefreshToken.objects.filter(user=person, revoked__isnull=True)
+        for refresh_token in refresh_tokens:
+            refresh_token.revoke()
+        AccessToken.objects.filter(user=person).delete()
+        messages.info(
+            request,
+            "Revoked every grant you gave. Tendon will ask you to reconnect at its next import.",
+        )
+    return redirect("sandbox:grants")

@@ -1,0 +1,141 @@
+"""The whole Enable -> Disable -> Remove -> Enable life, against the real demo provider."""
+
+from __future__ import annotations
+
+import pytest
+
+from connections.models import Connection, ConnectionEvent, Credential
+from tests.conftest import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_enable_connects_the_chosen_feeds(logged_in, user, demo_connect):
+    response = demo_connect(logged_in, person=user, feeds=["activities", "sleep"])
+
+    assert response.status_code == 302 and response["Location"] == "/connect/"
+    page = page_text(logged_in.get("/connect/"))
+    assert "Demo Health is connected. Importing starts now." in page
+    assert "alice@example.com" in page
+    credential = Credential.objects.get(user=user, provider="demo")
+    assert credential.status == Credential.Status.ACTIVE
+    assert credential.account_uid == f"demo-{user.pk}"
+    assert sorted(c.feed for c in credential.connections.all()) == ["activities", "sleep"]
+    assert all(c.enabled for c in credential.connections.all())
+
+
+def test_enable_page_lists_each_permission_with_its_reason(logged_in, demo_app):
+    page = page_text(logged_in.get("/connect/demo/enable/?feed=sleep"))
+
+    assert "Sleep — to import your sleep sessions and stages" in page
+    assert "unticking a permission there only turns off the feeds that need it" in page.lower()
+
+
+def test_enable_page_refuses_an_empty_choice(logged_in, demo_app):
+    response = logged_in.post("/connect/demo/enable/", {})
+
+    assert response.status_code == 200
+    assert "Choose at least one kind of data to import." in page_text(response)
+    assert not Credential.objects.exists()
+
+
+def test_unticked_permission_shows_permission_missing_on_that_feed_only(
+    logged_in, user, demo_connect
+):
+    from connections.providers.google_health import scopes
+
+    demo_connect(logged_in, person=user, feeds=["activities", "sleep"], granted=[scopes.ACTIVITY])
+
+    page = page_text(logged_in.get("/connect/"))
+    assert "Permission missing: sleep" in page
+    assert "Allow sleep data" in page
+    activities = Connection.objects.get(user=user, feed="activities")
+    assert "Connected" in page_text(logged_in.get(f"/connect/{activities.pk}/"))
+
+
+def test_disable_keeps_the_connection_and_stops_it(logged_in, user, demo_connect):
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+    connection = Connection.objects.get(user=user, feed="sleep")
+
+    response = logged_in.post(f"/connect/{connection.pk}/disable/", follow=True)
+
+    connection.refresh_from_db()
+    assert not connection.enabled
+    assert connection.credential is not None
+    assert "Sleep from Demo Health is switched off" in page_text(response)
+    assert connection.events.filter(kind=ConnectionEvent.Kind.DISABLED).exists()
+
+
+def test_enable_after_disable_needs_no_trip_to_the_provider(logged_in, user, demo_connect):
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+    connection = Connection.objects.get(user=user, feed="sleep")
+    logged_in.post(f"/connect/{connection.pk}/disable/")
+
+    response = logged_in.post(f"/connect/{connection.pk}/enable/")
+
+    assert response["Location"] == "/connect/"
+    connection.refresh_from_db()
+    assert connection.enabled
+
+
+def test_remove_confirmation_says_data_is_kept(logged_in, user, demo_connect):
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+    connection = Connection.objects.get(user=user, feed="sleep")
+
+    page = page_text(logged_in.get(f"/connect/{connection.pk}/remove/"))
+
+    assert "Remove Demo Health?" in page
+    assert "Everything already imported stays in Tendon." in page
+    assert Credential.objects.get(user=user).status == Credential.Status.ACTIVE
+
+
+def test_remove_revokes_at_the_provider_and_deletes_the_tokens(logged_in, user, demo_connect):
+    from oauth2_provider.models import RefreshToken
+
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+    connection = Connection.objects.get(user=user, feed="sleep")
+
+    response = logged_in.post(f"/connect/{connection.pk}/remove/", follow=True)
+
+    assert "Demo Health is removed. Demo Health has revoked our access." in page_text(response)
+    credential = Credential.objects.get(user=user)
+    assert credential.status == Credential.Status.REVOKED
+    assert credential.access_token == "" and credential.refresh_token == ""
+    assert not RefreshToken.objects.filter(user=user, revoked__isnull=True).exists()
+    connection.refresh_from_db()
+    assert connection.credential is None and not connection.enabled
+
+
+def test_enable_again_with_the_same_account_brings_back_the_cursor(logged_in, user, demo_connect):
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+    connection = Connection.objects.get(user=user, feed="sleep")
+    from django.utils import timezone
+
+    cursor = timezone.now().replace(microsecond=0)
+    Connection.objects.filter(pk=connection.pk).update(cursor=cursor)
+    logged_in.post(f"/connect/{connection.pk}/remove/")
+
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+
+    again = Connection.objects.get(user=user, feed="sleep")
+    assert again.pk == connection.pk
+    assert again.cursor == cursor
+    assert again.enabled and again.credential.status == Credential.Status.ACTIVE
+    assert Credential.objects.filter(user=user).count() == 1
+
+
+def test_enable_with_another_account_starts_a_fresh_history(
+    logged_in, user, user_factory, demo_connect
+):
+    other_identity = user_factory("alice-second@example.com")
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+    first = Connection.objects.get(user=user, feed="sleep")
+    logged_in.post(f"/connect/{first.pk}/remove/")
+    logged_in.post("/sandbox/logout/")
+
+    demo_connect(logged_in, person=other_identity, feeds=["sleep"])
+
+    fresh = Connection.objects.get(user=user, feed="sleep", credential__isnull=False)
+    assert fresh.pk != first.pk
+    assert fresh.cursor is None
+    assert fresh.account_uid == f"demo-{other_identity.pk}"
