@@ -172,3 +172,60 @@ def page_text(response) -> str:
     html = response.content.decode()
     text = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", text).replace("&#x27;", "'").replace("&amp;", "&")
+
+
+@pytest.fixture
+def oauth_start():
+    """POST the Enable form and return (authorize URL query, state)."""
+
+    def start(client, provider: str, feeds=("activities", "sleep")):
+        response = client.post(f"/connect/{provider}/enable/", {"feeds": list(feeds)})
+        assert response.status_code == 302, response
+        query = query_of(response["Location"])
+        return response["Location"], query
+
+    return start
+
+
+@pytest.fixture
+def google_connect(http, google_app, oauth_start):
+    """Run Enable against mocked Google endpoints; returns the callback response."""
+
+    def run(client, *, feeds=("activities", "sleep"), token=None, identity=None, status=200):
+        _url, query = oauth_start(client, "google_health", feeds)
+        http.add(
+            "POST",
+            GOOGLE["token_url"],
+            json=token or fixture_json("google_health", "token"),
+            status=status,
+        )
+        http.add(
+            "GET",
+            GOOGLE["api_url"] + "/v4/users/me/identity",
+            json=identity or fixture_json("google_health", "identity"),
+        )
+        return client.get(
+            "/accounts/google_health/login/callback/",
+            {"code": "4/0Ab-sample-code", "state": query["state"]},
+        )
+
+    return run
+
+
+def snapshot() -> dict:
+    """Every credential, connection and token, to prove a bad request changed nothing."""
+    from allauth.socialaccount.models import SocialAccount
+
+    from connections.models import Connection, Credential
+
+    return {
+        "credentials": sorted(
+            (c.pk, c.user_id, c.status, c.access_token, c.refresh_token, tuple(c.scopes))
+            for c in Credential.objects.all()
+        ),
+        "connections": sorted(
+            (c.pk, c.user_id, c.credential_id, c.enabled, c.cursor)
+            for c in Connection.objects.all()
+        ),
+        "social_accounts": sorted(SocialAccount.objects.values_list("pk", "user_id", "uid")),
+    }

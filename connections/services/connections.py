@@ -36,7 +36,9 @@ def connection_disable(*, connection: Connection, actor) -> Connection:
 def connection_enable(*, connection: Connection, actor) -> Connection:
     """The connection, switched on and due now; AuthorizationNeeded if the grant cannot serve it."""
     connection = (
-        Connection.objects.select_for_update().select_related("credential").get(pk=connection.pk)
+        Connection.objects.select_for_update(of=("self",))
+        .select_related("credential")
+        .get(pk=connection.pk)
     )
     credential = connection.credential
     scopes = PROVIDERS[connection.provider].feeds[connection.feed]

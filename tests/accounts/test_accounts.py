@@ -1,0 +1,59 @@
+"""Accounts: e-mail login, no username, the pages a newcomer meets."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from tests.conftest import PASSWORD, page_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_up_with_email_sends_a_confirmation_and_lands_on_connect(client, django_user_model):
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert django_user_model.objects.filter(email="new@example.com").exists()
+    assert len(mail.outbox) == 1 and "Confirm" in mail.outbox[0].subject
+    assert client.get("/connect/").status_code == 200
+
+
+def test_login_is_by_email(client, user):
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/connect/"
+
+
+def test_user_has_no_username(user):
+    assert not hasattr(user, "username")
+    assert user.get_username() == "alice@example.com"
+
+
+def test_connect_needs_a_login(client):
+    response = client.get("/connect/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_password_reset_sends_a_link(client, user):
+    client.post("/accounts/password/reset/", {"email": user.email})
+
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_pages_share_the_navigation(logged_in):
+    page = page_text(logged_in.get("/connect/"))
+
+    assert "My Account › Connect" in page.replace("&rsaquo;", "›")
+    assert "Log out" in page
+
+
+def test_allauth_connections_page_leads_to_connect(logged_in):
+    assert logged_in.get("/accounts/3rdparty/")["Location"] == "/connect/"

@@ -1,0 +1,110 @@
+"""One provider account feeds one Tendon account; Reconnect expects the same account back."""
+
+from __future__ import annotations
+
+import pytest
+
+from connections.models import Connection, ConnectionEvent, Credential
+from tests.conftest import page_text, snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def _flag(user) -> Credential:
+    credential = Credential.objects.get(user=user, status=Credential.Status.ACTIVE)
+    credential.status = Credential.Status.NEEDS_REAUTH
+    credential.save()
+    return credential
+
+
+def test_account_held_by_another_user_is_refused(client, user_factory, demo_connect):
+    holder, newcomer = user_factory("holder@example.com"), user_factory("newcomer@example.com")
+    client.force_login(holder)
+    demo_connect(client, person=holder, feeds=["sleep"])
+    client.force_login(newcomer)
+    before = snapshot()
+
+    response = demo_connect(client, person=holder, feeds=["sleep"])
+
+    assert response["Location"] == "/connect/"
+    assert (
+        "This Demo Health account is already connected to another Tendon account. Each provider "
+        "account can feed one Tendon account; remove it there first."
+    ) in page_text(client.get("/connect/"))
+    assert snapshot() == before
+    assert not Credential.objects.filter(user=newcomer).exists()
+
+
+def test_account_removed_elsewhere_can_be_connected(client, user_factory, demo_connect):
+    holder, newcomer = user_factory("holder@example.com"), user_factory("newcomer@example.com")
+    client.force_login(holder)
+    demo_connect(client, person=holder, feeds=["sleep"])
+    client.post(f"/connect/{Connection.objects.get(user=holder).pk}/remove/")
+    client.force_login(newcomer)
+
+    demo_connect(client, person=holder, feeds=["sleep"])
+
+    assert Credential.objects.get(user=newcomer).status == Credential.Status.ACTIVE
+
+
+def test_needs_reauth_shows_the_banner_and_the_badge(logged_in, user, demo_connect):
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+    _flag(user)
+
+    page = page_text(logged_in.get("/connect/"))
+
+    assert "Demo Health needs you to reconnect — your data has not been imported since" in page
+    assert "Needs re-authorization" in page
+
+
+def test_reconnect_with_the_same_account_restores_the_connection(logged_in, user, demo_connect):
+    demo_connect(logged_in, person=user, feeds=["activities", "sleep"])
+    credential = _flag(user)
+    connection = Connection.objects.get(user=user, feed="sleep")
+
+    start = logged_in.post(f"/connect/{connection.pk}/reconnect/")
+    response = demo_connect(logged_in, person=user, start=start)
+
+    assert response["Location"] == "/connect/"
+    page = page_text(logged_in.get("/connect/"))
+    assert "Demo Health is reconnected. Importing continues from where it stopped" in page
+    assert "needs you to reconnect" not in page
+    credential.refresh_from_db()
+    assert credential.status == Credential.Status.ACTIVE
+    assert Connection.objects.filter(user=user, enabled=True, credential=credential).count() == 2
+    assert connection.events.filter(kind=ConnectionEvent.Kind.RECONNECTED).exists()
+
+
+def test_reconnect_with_another_account_says_so_and_changes_nothing(
+    logged_in, user, user_factory, demo_connect
+):
+    someone_else = user_factory("bob@example.com")
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+    _flag(user)
+    connection = Connection.objects.get(user=user)
+    logged_in.post("/sandbox/logout/")
+    before = snapshot()
+
+    start = logged_in.post(f"/connect/{connection.pk}/reconnect/")
+    response = demo_connect(logged_in, person=someone_else, start=start)
+
+    assert response["Location"] == "/connect/"
+    assert (
+        "You signed in to Demo Health as b…@example.com, but this connection belongs to "
+        "a…@example.com. Sign out of Demo Health, or use Enable to add the other account."
+    ) in page_text(logged_in.get("/connect/"))
+    assert snapshot() == before
+
+
+def test_reconnect_forces_the_consent_screen(logged_in, user, google_connect):
+    google_connect(logged_in, feeds=["sleep"])
+    _flag(user)
+    connection = Connection.objects.get(user=user)
+
+    response = logged_in.post(f"/connect/{connection.pk}/reconnect/")
+
+    from tests.conftest import query_of
+
+    query = query_of(response["Location"])
+    assert query["prompt"] == "consent"
+    assert query["login_hint"] == "alice.runner@gmail.com"

@@ -1,0 +1,77 @@
+"""Settings from the environment: production refuses to start without its secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 60,
+    "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "ALLOWED_HOSTS": "tendon.example.org",
+}
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+
+    result = _manage("check", **env)
+
+    assert result.returncode != 0
+    assert f"{missing} must be set when DEBUG=0" in result.stderr
+
+
+def test_production_has_no_demo_provider():
+    code = (
+        "import django; django.setup(); from django.urls import resolve, Resolver404\n"
+        "from connections.providers import PROVIDERS\n"
+        "try:\n    resolve('/sandbox/'); print('sandbox found')\n"
+        "except Resolver404:\n    print('no sandbox', sorted(PROVIDERS))\n"
+    )
+    environment = {**os.environ, **PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.stdout.strip() == "no sandbox ['google_health', 'withings']", result.stderr
+
+
+def test_a_malformed_token_key_fails_the_system_check():
+    result = _manage("check", **{**PRODUCTION, "TOKEN_ENCRYPTION_KEYS": "not-a-key"})
+
+    assert result.returncode != 0
+    assert "TOKEN_ENCRYPTION_KEYS must be Fernet keys" in result.stderr
+
+
+def test_production_settings_pass_the_checks():
+    result = _manage("check", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
