@@ -23,6 +23,7 @@ GOOGLE_HEALTH = ProviderSpec(
     base_scopes=google_scopes.IDENTITY_SCOPES,
     colour="#1a73e8",
     refresh_tokens_rotate=False,
+    incremental_authorization=True,
     # Offline access for a refresh token; incremental authorization so adding a feed asks only
     # for its scope. Reference: https://developers.google.com/identity/protocols/oauth2/web-server
     extra_auth_params={"access_type": "offline", "include_granted_scopes": "true"},

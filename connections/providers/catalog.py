@@ -33,6 +33,9 @@ class ProviderSpec:
     scope_delimiter: str = " "
     colour: str = "#555"
     refresh_tokens_rotate: bool = True
+    # Google's include_granted_scopes: a new grant adds to the old one. Without it, asking for
+    # one more feed must ask again for every scope the account already uses.
+    incremental_authorization: bool = False
     extra_auth_params: dict[str, str] = field(default_factory=dict)
     consent_param: tuple[str, str] | None = None  # sent when we hold no refresh token
 

@@ -7,7 +7,7 @@ from allauth.socialaccount.providers.base import AuthProcess
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from connections.models import Credential
+from connections.models import Connection, Credential
 from connections.providers import PROVIDERS
 
 
@@ -24,6 +24,9 @@ def authorization_start(
     """
     spec = PROVIDERS[provider_id]
     provider = get_socialaccount_adapter().get_provider(request, provider_id)
+    if not spec.incremental_authorization:
+        # The new grant replaces the old one: keep asking for what the feeds already use.
+        feeds = [f for f in spec.feeds if f in set(feeds) | _feeds_in_use(request.user, spec.id)]
     scopes = spec.scopes_for(feeds)
     auth_params = dict(spec.extra_auth_params)
     if spec.consent_param and (
@@ -55,4 +58,15 @@ def _holds_refresh_token(user, provider_id: str) -> bool:
         for credential in Credential.objects.filter(
             user=user, provider=provider_id, status=Credential.Status.ACTIVE
         )
+    )
+
+
+def _feeds_in_use(user, provider_id: str) -> set[str]:
+    return set(
+        Connection.objects.filter(
+            user=user,
+            provider=provider_id,
+            enabled=True,
+            credential__status=Credential.Status.ACTIVE,
+        ).values_list("feed", flat=True)
     )

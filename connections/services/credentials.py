@@ -62,6 +62,7 @@ def credential_connect(
     Raises AccountHeldElsewhere when another local account holds the provider account, and
     WrongAccount when a reconnect came back with another provider account; nothing changes then.
     """
+    spec = PROVIDERS[provider_id]
     live = (
         Credential.objects.select_for_update()
         .filter(provider=provider_id, account_uid=identity.uid)
@@ -98,8 +99,8 @@ def credential_connect(
         credential.refresh_token = tokens.refresh_token
     credential.expires_at = tokens.expires_at
     granted = tokens.scopes if tokens.scopes is not None else set(requested_scopes)
-    if credential.status == Credential.Status.ACTIVE:
-        granted = set(granted) | set(credential.scopes)  # incremental: earlier scopes stay
+    if credential.status == Credential.Status.ACTIVE and spec.incremental_authorization:
+        granted = set(granted) | set(credential.scopes)  # earlier scopes stay on the grant
     credential.scopes = sorted(granted)
     if credential.status != Credential.Status.ACTIVE:
         credential.status = Credential.Status.ACTIVE

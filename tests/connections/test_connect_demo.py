@@ -139,3 +139,22 @@ def test_enable_with_another_account_starts_a_fresh_history(
     assert fresh.pk != first.pk
     assert fresh.cursor is None
     assert fresh.account_uid == f"demo-{other_identity.pk}"
+
+
+def test_adding_a_feed_keeps_asking_for_the_feeds_in_use(logged_in, user, demo_connect):
+    from connections.providers.google_health import scopes
+
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+
+    start = logged_in.post("/connect/demo/enable/", {"feeds": ["body"]})
+    demo_connect(logged_in, person=user, start=start)
+
+    from tests.conftest import query_of
+
+    assert {scopes.SLEEP, scopes.HEALTH_METRICS} <= set(
+        query_of(start["Location"])["scope"].split()
+    )
+    credential = Credential.objects.get(user=user)
+    assert {scopes.SLEEP, scopes.HEALTH_METRICS} == set(credential.scopes)
+    page = page_text(logged_in.get("/connect/"))
+    assert "Permission missing" not in page
