@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_q",
     "accounts",
     "connections",
+    "records",
     "connections.providers.google_health",
     "connections.providers.withings",
 ]
@@ -226,6 +227,9 @@ OAUTH2_PROVIDER = {
     "REQUEST_APPROVAL_PROMPT": "force",
 }
 
+# Absolute address of the portal, for links in e-mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 IMPORT_INTERVAL_MINUTES = env.int("IMPORT_INTERVAL_MINUTES", default=60)
 IMPORT_BACKFILL_DAYS = env.int("IMPORT_BACKFILL_DAYS", default=30)
 
@@ -234,10 +238,12 @@ Q_BROKER_URL = env.str("Q_BROKER_URL", default="")
 Q_CLUSTER = {
     "name": "tendon",
     "workers": env.int("Q_WORKERS", default=2),
-    "timeout": 300,
-    "retry": 360,
-    "max_attempts": 3,
-    "save_limit": 500,
+    "timeout": 300,  # a task running longer is killed ...
+    "retry": 360,  # ... before the broker hands it to another worker (must be larger)
+    "max_attempts": 3,  # a task that keeps failing is dropped; the row's claim lapses instead
+    # -1: successes are not stored. Any positive save_limit makes every task lock the whole
+    # success table to prune it. ImportRun rows are Tendon's own history.
+    "save_limit": -1,
     "ack_failures": True,
     "catch_up": False,
     "label": "Task queue",

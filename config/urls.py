@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts.views import notification_preferences
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="connect", permanent=False)),
     # Providers are managed on /connect/, never through allauth's own connections page.
     path("accounts/3rdparty/", RedirectView.as_view(pattern_name="connect", permanent=False)),
+    path("accounts/notifications/", notification_preferences, name="notification_preferences"),
     path("accounts/", include("allauth.urls")),
     path("connect/", include("connections.urls")),
     path("admin/", admin.site.urls),

@@ -12,3 +12,46 @@ def token_keys_are_fernet_keys(app_configs, **kwargs) -> list[Error]:
     except ImproperlyConfigured as error:
         return [Error(str(error), id="connections.E001")]
     return []
+
+
+@register()
+def task_queue_keeps_its_guarantees(app_configs, **kwargs) -> list[Error]:
+    """django-q2 settings under which a task can neither run twice at once nor loop forever."""
+    from django.conf import settings
+
+    q = settings.Q_CLUSTER
+    errors = []
+    if not q.get("timeout") or not q.get("retry") or q["timeout"] >= q["retry"]:
+        errors.append(
+            Error(
+                "Q_CLUSTER['timeout'] must be set and below Q_CLUSTER['retry'], or the broker "
+                "hands a running task to a second worker.",
+                id="connections.E002",
+            )
+        )
+    if not isinstance(q.get("max_attempts"), int) or q["max_attempts"] <= 0:
+        errors.append(
+            Error(
+                "Q_CLUSTER['max_attempts'] must be a positive number: a failing task must not be "
+                "retried forever.",
+                id="connections.E003",
+            )
+        )
+    if q.get("save_limit", 250) > 0:
+        errors.append(
+            Error(
+                "Q_CLUSTER['save_limit'] must be 0 or -1: a positive limit makes every task lock "
+                "the whole success table to prune it.",
+                id="connections.E004",
+            )
+        )
+    max_age = settings.DATABASES["default"].get("CONN_MAX_AGE", 0)
+    if max_age is not None and max_age <= 0:
+        errors.append(
+            Error(
+                "DATABASES['default']['CONN_MAX_AGE'] must be positive (or None) so the worker "
+                "keeps its database connections instead of reconnecting for every task.",
+                id="connections.E005",
+            )
+        )
+    return errors

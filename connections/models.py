@@ -43,6 +43,11 @@ class Credential(models.Model):
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     refresh_failures = models.PositiveIntegerField(default=0)
+    notified_at = models.DateTimeField(
+        "user told to reconnect at", null=True, blank=True, editable=False
+    )
+    calls_window_start = models.DateTimeField(null=True, blank=True, editable=False)
+    calls_in_window = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -97,7 +102,19 @@ class Connection(models.Model):
     last_error_code = models.CharField(max_length=32, blank=True)
     last_error_message = models.TextField(blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failure_days = models.PositiveIntegerField(
+        "days with failures", default=0, help_text="Counted at most once a day."
+    )
+    last_failure_counted_on = models.DateField(null=True, blank=True)
     paused_until = models.DateTimeField(null=True, blank=True)
+    # The window being imported when a run stopped half-way; the next run resumes it.
+    chunk_start = models.DateTimeField(null=True, blank=True)
+    chunk_end = models.DateTimeField(null=True, blank=True)
+    chunk_token = models.TextField(blank=True)
+    # Rule 4: the claim lives in the row. A lapsed claim is dispatched again.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -108,9 +125,52 @@ class Connection(models.Model):
                 name="one_connection_per_user_account_feed",
             ),
         ]
+        indexes = [
+            # The dispatcher's one query: enabled connections by next run time.
+            models.Index(fields=["next_run_at"], condition=Q(enabled=True), name="connection_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.get_feed_display()} (#{self.pk})"
+
+
+class ImportRun(models.Model):
+    """One run of one connection's import."""
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        OK = "ok", "Imported"
+        PARTIAL = "partial", "Partly imported"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
+    claim_token = models.UUIDField(editable=False)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.QUEUED)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    api_calls = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [
+            models.Index(fields=["connection", "-queued_at"], name="run_connection_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} of connection {self.connection_id}: {self.outcome}"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
 
 
 class ConnectionEvent(models.Model):

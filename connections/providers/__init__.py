@@ -3,6 +3,8 @@
 Adding a provider: a new package beside these, and one line here.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 
 from connections.providers.catalog import ProviderSpec
@@ -41,6 +43,8 @@ WITHINGS = ProviderSpec(
     base_scopes=withings_scopes.IDENTITY_SCOPES,
     scope_delimiter=",",
     colour="#00a6a6",
+    # Withings allows 120 requests a minute per application: keep well under it.
+    max_concurrent_imports=10,
 )
 
 DEMO = ProviderSpec(
@@ -52,6 +56,8 @@ DEMO = ProviderSpec(
     permissions=google_scopes.PERMISSIONS,
     feeds=google_scopes.FEEDS,
     colour="#8e44ad",
+    # The demo plays a provider with a per-user hourly budget, as the legacy Fitbit API had.
+    user_call_budget=(150, timedelta(hours=1)),
 )
 
 PROVIDERS: dict[str, ProviderSpec] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ class ProviderError(Exception):
     """The provider failed in a way that may pass: retry later, never flag the grant."""
 
     code = "provider_error"
+    retry_at: datetime | None = None  # when the provider said to come back, if it did
 
 
 class ProviderUnavailable(ProviderError):
@@ -52,6 +53,12 @@ class GrantRevoked(Exception):
     """The provider no longer accepts this grant (or this authorization code): the user must act."""
 
     code = "grant_revoked"
+
+
+class AccessRejected(GrantRevoked):
+    """The API refused the access token (401). Permanent only if it survives one refresh."""
+
+    code = "access_rejected"
 
 
 class ApiRetired(GrantRevoked):
@@ -98,6 +105,51 @@ class ClientConfig:
     token_url: str
     revoke_url: str
     api_url: str
+
+
+@dataclass(frozen=True)
+class RecordData:
+    """One record as a provider gave it, normalised: what to store under which key."""
+
+    kind: str  # activity | sleep | body | daily | heart_rate
+    key: str  # the provider's id for the record, or the civil date for daily data
+    values: dict[str, Any]
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of a feed's window; next_token resumes inside the same window, None ends it."""
+
+    records: list[RecordData]
+    next_token: str | None
+    api_calls: int
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the provider says is left of its rate limit, when it says so."""
+
+    remaining: int
+    resets_at: datetime
+
+    @classmethod
+    def from_headers(cls, headers) -> Budget | None:
+        remaining = headers.get("RateLimit-Remaining") or headers.get("X-RateLimit-Remaining")
+        reset = headers.get("RateLimit-Reset") or headers.get("X-RateLimit-Reset")
+        if remaining is None or reset is None:
+            return None
+        try:
+            remaining_calls, reset_seconds = int(remaining), int(float(reset))
+        except ValueError:
+            return None
+        # RateLimit-Reset is "seconds from now"; a large number is an epoch timestamp.
+        now = timezone.now()
+        if reset_seconds > 10**9:
+            resets_at = datetime.fromtimestamp(reset_seconds, tz=UTC)
+        else:
+            resets_at = now + timedelta(seconds=reset_seconds)
+        return cls(remaining=remaining_calls, resets_at=max(resets_at, now))
 
 
 def new_session() -> requests.Session:

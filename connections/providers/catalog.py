@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -38,6 +39,9 @@ class ProviderSpec:
     incremental_authorization: bool = False
     extra_auth_params: dict[str, str] = field(default_factory=dict)
     consent_param: tuple[str, str] | None = None  # sent when we hold no refresh token
+    # Pacing: imports of this provider running at once, and API calls per user per period.
+    max_concurrent_imports: int = 20
+    user_call_budget: tuple[int, timedelta] | None = None
 
     def scopes_for(self, feeds: list[str] | tuple[str, ...]) -> list[str]:
         """Every scope to ask for so that these feeds can import, base scopes first."""

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def withings_connected(logged_in, withings_app, oauth_start, http):
-    _url, query = oauth_start(logged_in, "withings", ["body", "activities"])
+    _url, query = oauth_start(logged_in, "withings", ["body", "daily"])
     http.add("POST", WITHINGS["token_url"], json=fixture_json("withings", "token"))
     response = logged_in.get(
         "/accounts/withings/login/callback/", {"code": "abc", "state": query["state"]}

@@ -6,16 +6,76 @@ google-api-python-client (googleapiclient/discovery_cache/documents/).
 
 from __future__ import annotations
 
+import base64
+import json
+from datetime import date, datetime, timedelta
+
 from connections.providers.base import (
+    AccessRejected,
     BadResponse,
-    GrantRevoked,
+    Budget,
+    FeedPage,
     Identity,
+    RecordData,
     ScopeMissing,
     TokenSet,
     json_object,
     send,
 )
+from connections.providers.google_health import normalise
 from connections.providers.oauth2 import OAuth2TokenClient
+
+# Which v4 data types feed which Tendon feed.
+FEED_DATA_TYPES = {
+    "activities": ("exercise",),
+    "sleep": ("sleep",),
+    "body": ("weight", "body-fat"),
+    "heart_rate": ("daily-resting-heart-rate",),
+}
+DAILY_ROLLUPS = ("steps", "distance", "total-calories", "active-minutes")
+# health.v4.json, dataPoints.list pageSize: exercise and sleep at most 25 a page.
+PAGE_SIZE = {"exercise": 25, "sleep": 25}
+DEFAULT_PAGE_SIZE = 1000
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _filter(data_type: str, start: datetime, end: datetime) -> str:
+    """The AIP-160 filter of dataPoints.list for [start, end), per the data type's record kind."""
+    name = data_type.replace("-", "_")
+    if data_type == "exercise":  # sessions filter on civil start time only
+        field, low, high = (
+            "interval.civil_start_time",
+            f"{start:%Y-%m-%dT%H:%M:%S}",
+            f"{end:%Y-%m-%dT%H:%M:%S}",
+        )
+    elif data_type == "sleep":  # sleep filters on its end time
+        field, low, high = "interval.end_time", _rfc3339(start), _rfc3339(end)
+    elif data_type.startswith("daily-"):
+        field, low, high = "date", f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"
+    else:  # samples
+        field, low, high = "sample_time.physical_time", _rfc3339(start), _rfc3339(end)
+    return f'{name}.{field} >= "{low}" AND {name}.{field} < "{high}"'
+
+
+def _civil(day: date) -> dict:
+    return {"date": {"year": day.year, "month": day.month, "day": day.day}}
+
+
+def _encode(index: int, page_token: str | None) -> str:
+    return base64.urlsafe_b64encode(json.dumps([index, page_token]).encode()).decode()
+
+
+def _decode(token: str | None) -> tuple[int, str | None]:
+    if not token:
+        return 0, None
+    try:
+        index, page_token = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return int(index), page_token
+    except (ValueError, TypeError):
+        return 0, None
 
 
 class GoogleHealthClient(OAuth2TokenClient):
@@ -39,18 +99,118 @@ class GoogleHealthClient(OAuth2TokenClient):
     def revocation_data(self, token: str) -> dict[str, str]:
         return {"token": token}
 
-    def api_get(self, path: str, *, access_token: str, params: dict | None = None) -> dict:
+    budget: Budget | None = None
+
+    def fetch_feed(
+        self, *, access_token: str, feed: str, start: datetime, end: datetime, token: str | None
+    ) -> FeedPage:
+        """One page of feed's records in [start, end); token (from the last page) resumes."""
+        if feed == "daily":
+            return self._daily(access_token=access_token, start=start, end=end)
+        data_types = FEED_DATA_TYPES[feed]
+        index, page_token = _decode(token)
+        index = min(index, len(data_types) - 1)
+        data_type = data_types[index]
+        # Reference: https://developers.google.com/health/reference/rest/v4/users.dataTypes.dataPoints/list
+        params = {
+            "filter": _filter(data_type, start, end),
+            "pageSize": PAGE_SIZE.get(data_type, DEFAULT_PAGE_SIZE),
+        }
+        if page_token:
+            params["pageToken"] = page_token
+        body = self.api_get(
+            f"/v4/users/me/dataTypes/{data_type}/dataPoints",
+            access_token=access_token,
+            params=params,
+        )
+        points = body.get("dataPoints", [])
+        if not isinstance(points, list):
+            raise BadResponse(f"{self.name} sent dataPoints that are not a list.")
+        reader = normalise.DATA_POINT[data_type]
+        records = [normalise.read(self.name, reader, point) for point in points]
+        if body.get("nextPageToken"):
+            next_token = _encode(index, str(body["nextPageToken"]))
+        elif index + 1 < len(data_types):
+            next_token = _encode(index + 1, None)
+        else:
+            next_token = None
+        return FeedPage(records=records, next_token=next_token, api_calls=1)
+
+    def _daily(self, *, access_token: str, start: datetime, end: datetime) -> FeedPage:
+        """Every daily roll-up for the civil days the window touches, merged into one row a day."""
+        first, last = start.date(), end.date() + timedelta(days=1)
+        days: dict[date, dict] = {}
+        raw: dict[date, dict] = {}
+        calls = 0
+        for data_type in DAILY_ROLLUPS:
+            page_token = None
+            while True:
+                # Reference: https://developers.google.com/health/reference/rest/v4/users.dataTypes.dataPoints/dailyRollUp
+                request = {
+                    "range": {"start": _civil(first), "end": _civil(last)},
+                    "windowSizeDays": 1,
+                    "pageSize": 100,
+                }
+                if page_token:
+                    request["pageToken"] = page_token
+                body = self.api_post(
+                    f"/v4/users/me/dataTypes/{data_type}/dataPoints:dailyRollUp",
+                    access_token=access_token,
+                    json_body=request,
+                )
+                calls += 1
+                for point in body.get("rollupDataPoints", []) or []:
+                    day = normalise.read(
+                        self.name, normalise.civil_date, point["civilStartTime"]["date"]
+                    )
+                    values = normalise.read(self.name, normalise.rollup_values, data_type, point)
+                    days.setdefault(day, {"date": day}).update(values)
+                    raw.setdefault(day, {})[data_type] = point
+                page_token = body.get("nextPageToken")
+                if not page_token:
+                    break
+        records = [
+            RecordData(
+                kind="daily",
+                key=day.isoformat(),
+                values={
+                    "steps": None,
+                    "calories": None,
+                    "distance_m": None,
+                    "active_minutes": None,
+                    **values,
+                },
+                raw=raw[day],
+            )
+            for day, values in sorted(days.items())
+        ]
+        return FeedPage(records=records, next_token=None, api_calls=calls)
+
+    def api_post(self, path: str, *, access_token: str, json_body: dict) -> dict:
+        return self.api_get(path, access_token=access_token, method="POST", json_body=json_body)
+
+    def api_get(
+        self,
+        path: str,
+        *,
+        access_token: str,
+        params: dict | None = None,
+        method: str = "GET",
+        json_body: dict | None = None,
+    ) -> dict:
         """The JSON object at path; raises GrantRevoked (401), ScopeMissing (403), BadResponse."""
         response = send(
             self.session,
-            "GET",
+            method,
             f"{self.config.api_url.rstrip('/')}{path}",
             provider_name=self.name,
             headers={"Authorization": f"Bearer {access_token}"},
             params=params,
+            json=json_body,
         )
+        self.budget = Budget.from_headers(response.headers) or self.budget
         if response.status_code == 401:
-            raise GrantRevoked(f"{self.name} no longer accepts our access token.")
+            raise AccessRejected(f"{self.name} no longer accepts our access token.")
         if response.status_code == 403:
             raise ScopeMissing(f"{self.name} refused: a permission is missing.", scope="")
         if response.status_code != 200:

@@ -10,23 +10,29 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from connections.providers.base import (
+    AccessRejected,
     BadResponse,
+    Budget,
+    FeedPage,
     GrantRevoked,
     Identity,
     ProviderUnavailable,
     RateLimited,
+    RecordData,
     TokenSet,
     json_object,
     send,
 )
 from connections.providers.oauth2 import OAuth2TokenClient
 
+# Reference: https://developer.withings.com/api-reference/#tag/measure (meastype)
+WEIGHT, FAT_RATIO = 1, 6
 # Reference: https://developer.withings.com/api-reference/#tag/response-status
 AUTHENTICATION_FAILED = {100, 101, 102, 200, 401}
 TOO_MANY_REQUESTS = 601
@@ -35,6 +41,85 @@ UNKNOWN_ERROR = 2555
 
 class WithingsClient(OAuth2TokenClient):
     scope_delimiter = ","
+    budget: Budget | None = None
+
+    def fetch_feed(
+        self, *, access_token: str, feed: str, start: datetime, end: datetime, token: str | None
+    ) -> FeedPage:
+        """One page of feed's records changed or dated in [start, end); token resumes."""
+        offset = token or "0"
+        if feed == "body":
+            # Reference: https://developer.withings.com/api-reference/#tag/measure/operation/measure-getmeas
+            body = self.call(
+                f"{self.config.api_url.rstrip('/')}/measure",
+                {
+                    "action": "getmeas",
+                    "meastypes": f"{WEIGHT},{FAT_RATIO}",
+                    "category": "1",
+                    "lastupdate": str(int(start.timestamp())),
+                    "offset": offset,
+                },
+                access_token=access_token,
+            )
+            records = [self._read(self._measure_group, g) for g in body.get("measuregrps") or []]
+        elif feed == "daily":
+            # Reference: https://developer.withings.com/api-reference/#tag/measure/operation/measurev2-getactivity
+            body = self.call(
+                f"{self.config.api_url.rstrip('/')}/v2/measure",
+                {
+                    "action": "getactivity",
+                    "startdateymd": f"{start:%Y-%m-%d}",
+                    "enddateymd": f"{end:%Y-%m-%d}",
+                    "data_fields": "steps,distance,totalcalories,moderate,intense",
+                    "offset": offset,
+                },
+                access_token=access_token,
+            )
+            records = [self._read(self._activity_day, a) for a in body.get("activities") or []]
+        else:
+            raise BadResponse(f"{self.name} has no {feed} feed in Tendon.")
+        more = bool(body.get("more"))
+        return FeedPage(
+            records=records, next_token=str(body.get("offset", 0)) if more else None, api_calls=1
+        )
+
+    def _read(self, reader, item: dict) -> RecordData:
+        try:
+            return reader(item)
+        except (KeyError, TypeError, ValueError) as error:
+            raise BadResponse(f"{self.name} sent a record we cannot read ({error!r}).") from error
+
+    @staticmethod
+    def _measure_group(group: dict) -> RecordData:
+        values = {m["type"]: m["value"] * 10 ** m["unit"] for m in group["measures"]}
+        return RecordData(
+            kind="body",
+            key=str(group["grpid"]),
+            values={
+                "measured_at": datetime.fromtimestamp(int(group["date"]), tz=UTC),
+                "weight_kg": values.get(WEIGHT),
+                "bmi": None,
+                "fat_percent": values.get(FAT_RATIO),
+            },
+            raw=group,
+        )
+
+    @staticmethod
+    def _activity_day(day: dict) -> RecordData:
+        moderate, intense = day.get("moderate") or 0, day.get("intense") or 0
+        civil_day = datetime.strptime(day["date"], "%Y-%m-%d").date()
+        return RecordData(
+            kind="daily",
+            key=civil_day.isoformat(),
+            values={
+                "date": civil_day,
+                "steps": day.get("steps"),
+                "calories": day.get("totalcalories"),
+                "distance_m": day.get("distance"),
+                "active_minutes": int((moderate + intense) // 60),
+            },
+            raw=day,
+        )
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
         """Tokens for an authorization code; GrantRevoked if Withings refuses the code."""
@@ -118,9 +203,13 @@ class WithingsClient(OAuth2TokenClient):
         message = ",".join(values).encode()
         return hmac.new(self.config.client_secret.encode(), message, hashlib.sha256).hexdigest()
 
-    def call(self, url: str, data: dict[str, str]) -> dict[str, Any]:
+    def call(self, url: str, data: dict[str, str], *, access_token: str = "") -> dict[str, Any]:
         """The `body` of a Withings answer; raises by its `status` when it is not 0."""
-        response = send(self.session, "POST", url, provider_name=self.name, data=data)
+        headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
+        response = send(
+            self.session, "POST", url, provider_name=self.name, data=data, headers=headers
+        )
+        self.budget = Budget.from_headers(response.headers) or self.budget
         envelope = json_object(response, provider_name=self.name)
         status = envelope.get("status")
         if status == 0:
@@ -129,6 +218,8 @@ class WithingsClient(OAuth2TokenClient):
                 raise BadResponse(f"{self.name} answered status 0 without a body.")
             return body
         error = str(envelope.get("error") or "no message")
+        if access_token and status in AUTHENTICATION_FAILED:
+            raise AccessRejected(f"{self.name} refused our access token (status {status}).")
         if status in AUTHENTICATION_FAILED or (
             status == 503 and any(w in error.lower() for w in ("code", "refresh_token", "grant"))
         ):

@@ -11,19 +11,15 @@ ACTIVITY = "user.activity"
 
 PERMISSIONS = {
     INFO: Permission(INFO, "Your Withings profile", "to know which Withings account this is"),
-    METRICS: Permission(
-        METRICS, "Health measurements", "to import your weight, BMI, body fat and heart rate"
-    ),
+    METRICS: Permission(METRICS, "Health measurements", "to import your weight and body fat"),
     ACTIVITY: Permission(
-        ACTIVITY, "Activity and sleep", "to import your workouts, daily activity and sleep"
+        ACTIVITY, "Activity", "to import your daily steps, distance, calories and active minutes"
     ),
 }
 
 FEEDS = {
-    "activities": (ACTIVITY,),  # getworkouts
-    "sleep": (ACTIVITY,),  # sleep v2 getsummary
-    "body": (METRICS,),  # getmeas
-    "daily": (ACTIVITY,),  # getactivity
+    "body": (METRICS,),  # measure getmeas
+    "daily": (ACTIVITY,),  # measure v2 getactivity
 }
 
 IDENTITY_SCOPES = (INFO,)

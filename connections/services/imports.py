@@ -1,0 +1,361 @@
+"""Running one import: incremental, idempotent, resumable (DESIGN.md rules 2 and 3).
+
+From the cursor minus an overlap window (late data), window by window and page by page; each
+page's records are upserted in the same transaction that moves the connection's position, so a
+run killed after page k resumes at page k+1 with no duplicate and no gap.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from connections.models import Connection, ConnectionEvent, Credential, ImportRun
+from connections.providers import PROVIDERS
+from connections.providers.base import (
+    AccessRejected,
+    ApiRetired,
+    FeedPage,
+    GrantRevoked,
+    ProviderError,
+    RateLimited,
+    ScopeMissing,
+)
+from connections.services.credentials import provider_client
+from connections.services.events import event_record
+from connections.services.tokens import (
+    NeedsReauthorization,
+    credential_flag,
+    credential_get_access_token,
+)
+from records.services.upserts import records_upsert
+
+logger = logging.getLogger(__name__)
+
+OVERLAP = timedelta(hours=48)  # re-read this much before the cursor: late data, time zones
+WINDOW = timedelta(days=7)  # one window of the provider's time range at a time
+RUN_TIME_BUDGET = 240.0  # seconds; below django-q2's task timeout, then continue next run
+BACKOFF_BASE = timedelta(minutes=5)
+BACKOFF_CAP = timedelta(hours=6)
+BUDGET_MARGIN = 5  # stop this many calls before a provider's announced budget runs out
+
+
+class Paused(Exception):
+    """Stop now and come back at resume_at: a known budget is (nearly) used up."""
+
+    def __init__(self, message: str, *, resume_at: datetime) -> None:
+        super().__init__(message)
+        self.resume_at = resume_at
+
+
+@dataclass
+class Progress:
+    pages: int = 0
+    finished: bool = False
+
+
+def import_run_execute(*, run: ImportRun) -> ImportRun:
+    """The run, executed and finished; a run delivered twice or superseded does nothing.
+
+    Never raises for a provider's failure: the run's outcome and the connection say what happened.
+    """
+    started = _start(run)
+    if started is None:
+        return ImportRun.objects.get(pk=run.pk)
+    run, connection = started
+    progress = Progress()
+    try:
+        skip = _reason_to_skip(connection)
+        if skip:
+            _stopped(run, connection, ImportRun.Outcome.SKIPPED, *skip)
+            return run
+        _import(run, connection, progress)
+    except NeedsReauthorization as error:
+        _stopped(run, connection, ImportRun.Outcome.FAILED, "needs_reauth", str(error))
+    except ScopeMissing as error:
+        _permission_missing(connection)
+        _stopped(run, connection, ImportRun.Outcome.FAILED, error.code, str(error))
+    except (RateLimited, Paused) as error:
+        resume_at = error.retry_at if isinstance(error, RateLimited) else error.resume_at
+        _rate_limited(run, connection, resume_at=resume_at, message=str(error), progress=progress)
+    except ProviderError as error:
+        _failed(run, connection, error, retry_at=error.retry_at)
+    except Exception as error:  # noqa: BLE001 - a bug must fail the run, never the worker
+        logger.exception("Import run %s failed unexpectedly", run.pk)
+        _failed(run, connection, error, retry_at=None, code="internal_error")
+    else:
+        outcome = ImportRun.Outcome.OK if progress.finished else ImportRun.Outcome.PARTIAL
+        _succeeded(run, connection, outcome)
+    return run
+
+
+def _start(run: ImportRun) -> tuple[ImportRun, Connection] | None:
+    with transaction.atomic():
+        connection = (
+            Connection.objects.select_for_update(of=("self",))
+            .select_related("credential", "user")
+            .get(pk=run.connection_id)
+        )
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.outcome != ImportRun.Outcome.QUEUED:
+            return None  # delivered twice: the first delivery did the work
+        if connection.claim_token != run.claim_token:
+            run.outcome = ImportRun.Outcome.SKIPPED
+            run.error_code = "superseded"
+            run.error_message = "Another run of this connection was dispatched after this one."
+            run.finished_at = timezone.now()
+            run.save()
+            return None
+        run.outcome = ImportRun.Outcome.RUNNING
+        run.started_at = timezone.now()
+        run.save(update_fields=["outcome", "started_at"])
+        connection.last_attempt_at = run.started_at
+        connection.save(update_fields=["last_attempt_at"])
+    return run, connection
+
+
+def _reason_to_skip(connection: Connection) -> tuple[str, str] | None:
+    credential = connection.credential
+    if not connection.enabled:
+        return "disabled", "The connection is switched off."
+    if credential is None or credential.status != Credential.Status.ACTIVE:
+        return "needs_reauth", "The connection needs re-authorization."
+    spec = PROVIDERS[connection.provider]
+    missing = spec.missing_permissions(connection.feed, credential.scopes)
+    if missing:
+        return "scope_missing", f"Permission missing: {', '.join(p.label for p in missing)}."
+    return None
+
+
+def _import(run: ImportRun, connection: Connection, progress: Progress) -> None:
+    spec = PROVIDERS[connection.provider]
+    client = provider_client(provider_id=connection.provider)
+    deadline = time.monotonic() + RUN_TIME_BUDGET
+    run_end = timezone.now()
+    first_window = True
+    while True:
+        if connection.chunk_start is None:
+            if connection.cursor is None:
+                begin = run_end - timedelta(days=settings.IMPORT_BACKFILL_DAYS)
+            elif first_window:
+                begin = connection.cursor - OVERLAP
+            else:
+                begin = connection.cursor
+            if begin >= run_end:
+                break
+            connection.chunk_start, connection.chunk_end = begin, min(begin + WINDOW, run_end)
+            connection.chunk_token = ""
+        first_window = False
+        _check_user_budget(spec, connection.credential)
+        page = _fetch(client, connection)
+        _store_page(run, connection, page)
+        progress.pages += 1
+        budget = client.budget
+        if budget is not None and budget.remaining <= BUDGET_MARGIN:
+            raise Paused(
+                f"{spec.account_owner}'s rate limit is nearly used up.", resume_at=budget.resets_at
+            )
+        if connection.chunk_start is None and connection.cursor >= run_end:
+            break
+        if time.monotonic() > deadline:
+            return  # partial: the next run carries on from here
+    progress.finished = True
+
+
+def _fetch(client, connection: Connection) -> FeedPage:
+    """A page of the current window; a 401 gets one refresh before it counts as permanent."""
+    credential = connection.credential
+    arguments = {
+        "feed": connection.feed,
+        "start": connection.chunk_start,
+        "end": connection.chunk_end,
+        "token": connection.chunk_token or None,
+    }
+    try:
+        return client.fetch_feed(
+            access_token=credential_get_access_token(credential=credential), **arguments
+        )
+    except AccessRejected:
+        token = credential_get_access_token(credential=credential, force_refresh=True)
+        try:
+            return client.fetch_feed(access_token=token, **arguments)
+        except AccessRejected as error:
+            credential_flag(credential=credential, reason=f"{error} (after a refresh)")
+            raise NeedsReauthorization(str(error)) from error
+    except ApiRetired as error:
+        credential_flag(credential=credential, reason=str(error))
+        raise NeedsReauthorization(str(error)) from error
+    except GrantRevoked as error:
+        if isinstance(error, NeedsReauthorization):
+            raise
+        credential_flag(credential=credential, reason=str(error))
+        raise NeedsReauthorization(str(error)) from error
+
+
+def _store_page(run: ImportRun, connection: Connection, page: FeedPage) -> None:
+    """The page's records and the connection's new position, in one transaction."""
+    with transaction.atomic():
+        result = records_upsert(
+            user_id=connection.user_id,
+            provider=connection.provider,
+            account_uid=connection.account_uid,
+            records=page.records,
+        )
+        if page.next_token:
+            connection.chunk_token = page.next_token
+        else:
+            connection.cursor = connection.chunk_end
+            connection.chunk_start = connection.chunk_end = None
+            connection.chunk_token = ""
+        connection.save(update_fields=["cursor", "chunk_start", "chunk_end", "chunk_token"])
+        run.api_calls += page.api_calls
+        run.created_count += result.created
+        run.updated_count += result.updated
+        run.save(update_fields=["api_calls", "created_count", "updated_count"])
+        Credential.objects.filter(pk=connection.credential_id).update(
+            calls_in_window=F("calls_in_window") + page.api_calls, last_used_at=timezone.now()
+        )
+
+
+def _check_user_budget(spec, credential: Credential) -> None:
+    """Stop before the provider's per-user budget runs out; resume when its window resets."""
+    if spec.user_call_budget is None:
+        return
+    limit, period = spec.user_call_budget
+    now = timezone.now()
+    credential.refresh_from_db(fields=["calls_window_start", "calls_in_window"])
+    if credential.calls_window_start is None or credential.calls_window_start + period <= now:
+        Credential.objects.filter(pk=credential.pk).update(
+            calls_window_start=now, calls_in_window=0
+        )
+        return
+    if credential.calls_in_window + BUDGET_MARGIN >= limit:
+        raise Paused(
+            f"{spec.account_owner}'s hourly budget for this account is used up.",
+            resume_at=credential.calls_window_start + period,
+        )
+
+
+def _jittered(delta: timedelta, low: float = 0.9, high: float = 1.1) -> timedelta:
+    return delta * random.uniform(low, high)  # noqa: S311 - spreading load, not crypto
+
+
+def _release(connection: Connection, run: ImportRun, **fields) -> None:
+    """Saves the connection's outcome and gives up the claim, if it is still this run's."""
+    Connection.objects.filter(pk=connection.pk).update(**fields)
+    Connection.objects.filter(pk=connection.pk, claim_token=run.claim_token).update(
+        claim_token=None, claimed_until=None
+    )
+
+
+def _finish(run: ImportRun, outcome: str, *, code: str = "", message: str = "") -> None:
+    run.outcome = outcome
+    run.error_code = code
+    run.error_message = message[:2000]
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _stopped(run: ImportRun, connection: Connection, outcome: str, code: str, message: str):
+    """Nothing to retry soon (switched off, needs the user): look again at the next interval."""
+    _finish(run, outcome, code=code, message=message)
+    interval = timedelta(minutes=settings.IMPORT_INTERVAL_MINUTES)
+    _release(
+        connection,
+        run,
+        next_run_at=timezone.now() + _jittered(interval),
+        last_error_code=code,
+        last_error_message=message[:2000],
+    )
+
+
+def _succeeded(run: ImportRun, connection: Connection, outcome: str) -> None:
+    now = timezone.now()
+    if connection.failing_since:
+        event_record(
+            connection=connection,
+            kind=ConnectionEvent.Kind.ENABLED,
+            message="The provider answers again; importing is back to normal.",
+        )
+    interval = timedelta(minutes=settings.IMPORT_INTERVAL_MINUTES)
+    _finish(run, outcome)
+    _release(
+        connection,
+        run,
+        last_success_at=now,
+        next_run_at=now if outcome == ImportRun.Outcome.PARTIAL else now + _jittered(interval),
+        last_error_code="",
+        last_error_message="",
+        failing_since=None,
+        consecutive_failures=0,
+        failure_days=0,
+        paused_until=None,
+    )
+
+
+def _rate_limited(run, connection, *, resume_at: datetime, message: str, progress: Progress):
+    outcome = ImportRun.Outcome.PARTIAL if progress.pages else ImportRun.Outcome.FAILED
+    _finish(run, outcome, code="rate_limited", message=message)
+    event_record(
+        connection=connection,
+        kind=ConnectionEvent.Kind.RATE_LIMITED,
+        message=f"{message} Importing resumes at {timezone.localtime(resume_at):%H:%M}.",
+    )
+    _release(
+        connection,
+        run,
+        paused_until=resume_at,
+        next_run_at=resume_at + _jittered(timedelta(seconds=30), 0.2, 1.0),
+        last_error_code="rate_limited",
+        last_error_message=message,
+    )
+
+
+def _failed(run, connection, error: Exception, *, retry_at, code: str | None = None) -> None:
+    """A transient failure: back off with jitter, count it once a day, never flag the grant."""
+    code = code or getattr(error, "code", "provider_error")
+    now = timezone.now()
+    _finish(run, ImportRun.Outcome.FAILED, code=code, message=str(error))
+    failures = connection.consecutive_failures + 1
+    backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1))
+    next_run = now + _jittered(backoff, 0.5, 1.0)
+    if retry_at and retry_at > next_run:
+        next_run = retry_at
+    counted_today = connection.last_failure_counted_on == now.date()
+    if connection.failing_since is None:
+        event_record(connection=connection, kind=ConnectionEvent.Kind.ERROR, message=str(error))
+    _release(
+        connection,
+        run,
+        next_run_at=next_run,
+        last_error_code=code,
+        last_error_message=str(error)[:2000],
+        failing_since=connection.failing_since or now,
+        consecutive_failures=failures,
+        failure_days=connection.failure_days + (0 if counted_today else 1),
+        last_failure_counted_on=now.date(),
+    )
+
+
+def _permission_missing(connection: Connection) -> None:
+    """The provider refused this feed's scope: only the feeds needing it stop (status derives)."""
+    spec = PROVIDERS[connection.provider]
+    needed = set(spec.feeds[connection.feed])
+    with transaction.atomic():
+        credential = Credential.objects.select_for_update().get(pk=connection.credential_id)
+        credential.scopes = [s for s in credential.scopes if s not in needed]
+        credential.save(update_fields=["scopes", "updated_at"])
+    labels = ", ".join(spec.permissions[s].label.lower() for s in needed)
+    event_record(
+        connection=connection,
+        kind=ConnectionEvent.Kind.PERMISSION_MISSING,
+        message=f"{spec.account_owner} refused {labels} data; the other feeds keep importing.",
+    )

@@ -1,0 +1,121 @@
+"""The schedule lives in the database (DESIGN.md rule 4); the queue only carries triggers.
+
+A connection is due when its next_run_at has passed and nobody holds a live claim on it. The
+dispatcher claims due connections in batches with one indexed query, writes an ImportRun per
+claim and enqueues one task per run after commit. A task lost with a worker is dispatched again
+when its claim lapses; a task delivered twice finds its run already done.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from connections.models import Connection, Credential, ImportRun
+from connections.providers import PROVIDERS
+
+RUN_TASK = "connections.tasks.run_import"
+BATCH = 500
+
+
+def claim_lease() -> timedelta:
+    """How long a claim holds: the task timeout plus a minute to start."""
+    return timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+
+
+def due_connections(*, now: datetime):
+    """Enabled connections with a usable grant whose time has come and whose claim has lapsed."""
+    return (
+        Connection.objects.filter(
+            enabled=True,
+            next_run_at__lte=now,
+            credential__status=Credential.Status.ACTIVE,
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .order_by("next_run_at")
+    )
+
+
+def imports_dispatch_due(*, now: datetime | None = None, limit: int = BATCH) -> list[int]:
+    """Claims up to `limit` due connections and enqueues their imports; returns the run ids.
+
+    Respects each provider's cap on imports running at once.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        running = dict(
+            Connection.objects.filter(claimed_until__gt=now)
+            .values_list("provider")
+            .annotate(n=Count("id"))
+            .values_list("provider", "n")
+        )
+        candidates = list(
+            due_connections(now=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .only("pk", "provider")[:limit]
+        )
+        chosen = []
+        for connection in candidates:
+            spec = PROVIDERS.get(connection.provider)
+            cap = spec.max_concurrent_imports if spec else 0
+            if running.get(connection.provider, 0) >= cap:
+                continue
+            running[connection.provider] = running.get(connection.provider, 0) + 1
+            chosen.append(connection)
+        runs = _claim(chosen, now=now)
+    return [run.pk for run in runs]
+
+
+def _claim(connections: list[Connection], *, now: datetime) -> list[ImportRun]:
+    if not connections:
+        return []
+    ids = [c.pk for c in connections]
+    # Runs still open on these connections were lost with a worker: say so, then start afresh.
+    ImportRun.objects.filter(
+        connection_id__in=ids, outcome__in=[ImportRun.Outcome.QUEUED, ImportRun.Outcome.RUNNING]
+    ).update(
+        outcome=ImportRun.Outcome.FAILED,
+        error_code="lost",
+        error_message="The task was lost (worker stopped or queue dropped it); dispatched again.",
+        finished_at=now,
+    )
+    until = now + claim_lease()
+    runs = []
+    for connection in connections:
+        connection.claim_token = uuid.uuid4()
+        connection.claimed_until = until
+        runs.append(ImportRun(connection=connection, claim_token=connection.claim_token))
+    Connection.objects.bulk_update(connections, ["claim_token", "claimed_until"])
+    ImportRun.objects.bulk_create(runs)
+    run_ids = [run.pk for run in runs]
+    transaction.on_commit(lambda: _enqueue(run_ids))
+    return runs
+
+
+def _enqueue(run_ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    for run_id in run_ids:
+        async_task(RUN_TASK, run_id, group="imports")
+
+
+class ImportAlreadyRunning(Exception):
+    pass
+
+
+def connection_import_now(*, connection: Connection) -> ImportRun:
+    """A run of connection enqueued at once; ImportAlreadyRunning if one holds the claim."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
+        if locked.claimed_until and locked.claimed_until > now:
+            raise ImportAlreadyRunning(str(connection.pk))
+        locked.next_run_at = now
+        locked.save(update_fields=["next_run_at"])
+        (run,) = _claim([locked], now=now)
+    return run

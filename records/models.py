@@ -1,0 +1,108 @@
+"""Imported health data, normalised. Each record keeps the provider's key and raw payload and is
+unique per (user, provider account, key): the same record can never be stored twice.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Record(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=32)
+    account_uid = models.CharField("provider account id", max_length=255)
+    key = models.CharField("provider's record id or date", max_length=255)
+    raw = models.JSONField(default=dict)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Columns an import of this record's feed writes (besides raw and updated_at).
+    VALUE_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "provider", "account_uid", "key"], name="%(class)s_unique_key"
+            ),
+        ]
+
+
+class Activity(Record):
+    activity_type = models.CharField(max_length=64)
+    name = models.CharField(max_length=255, blank=True)
+    start = models.DateTimeField()
+    duration = models.DurationField(null=True, blank=True)
+    distance_m = models.FloatField("distance (m)", null=True, blank=True)
+    calories = models.FloatField("calories (kcal)", null=True, blank=True)
+    steps = models.PositiveIntegerField(null=True, blank=True)
+    average_heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    VALUE_FIELDS = (
+        "activity_type",
+        "name",
+        "start",
+        "duration",
+        "distance_m",
+        "calories",
+        "steps",
+        "average_heart_rate",
+    )
+
+    class Meta(Record.Meta):
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["user", "-start"], name="activity_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.activity_type} on {self.start:%Y-%m-%d}"
+
+
+class SleepSession(Record):
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    minutes_asleep = models.PositiveIntegerField(null=True, blank=True)
+    stages = models.JSONField("minutes per stage", default=dict, blank=True)
+
+    VALUE_FIELDS = ("start", "end", "minutes_asleep", "stages")
+
+    class Meta(Record.Meta):
+        indexes = [models.Index(fields=["user", "-start"], name="sleep_user_recent")]
+
+    def __str__(self) -> str:
+        return f"Sleep ending {self.end:%Y-%m-%d}"
+
+
+class BodyMeasurement(Record):
+    measured_at = models.DateTimeField()
+    weight_kg = models.FloatField(null=True, blank=True)
+    bmi = models.FloatField("BMI", null=True, blank=True)
+    fat_percent = models.FloatField("body fat (%)", null=True, blank=True)
+
+    VALUE_FIELDS = ("measured_at", "weight_kg", "bmi", "fat_percent")
+
+    class Meta(Record.Meta):
+        indexes = [models.Index(fields=["user", "-measured_at"], name="body_user_recent")]
+
+    def __str__(self) -> str:
+        return f"Body measurement {self.measured_at:%Y-%m-%d %H:%M}"
+
+
+class DailySummary(Record):
+    """One day. The daily feed writes the activity columns; the heart-rate feed writes its own."""
+
+    date = models.DateField()
+    steps = models.PositiveIntegerField(null=True, blank=True)
+    calories = models.FloatField("calories (kcal)", null=True, blank=True)
+    distance_m = models.FloatField("distance (m)", null=True, blank=True)
+    active_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resting_heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    raw_heart_rate = models.JSONField(default=dict, blank=True)
+
+    VALUE_FIELDS = ("date", "steps", "calories", "distance_m", "active_minutes")
+    HEART_RATE_FIELDS = ("date", "resting_heart_rate")
+
+    class Meta(Record.Meta):
+        verbose_name_plural = "daily summaries"
+        indexes = [models.Index(fields=["user", "-date"], name="daily_user_recent")]
+
+    def __str__(self) -> str:
+        return f"Day {self.date}"
