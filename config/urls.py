@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/notifications/", notification_preferences, name="notification_preferences"),
     path("accounts/", include("allauth.urls")),
     path("connect/", include("connections.urls")),
+    path("data/", include("records.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.SANDBOX_ENABLED:

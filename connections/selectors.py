@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from connections.models import Connection, ConnectionEvent, Credential, Feed
+from connections.models import Connection, ConnectionEvent, Credential, Feed, ImportRun
 from connections.providers import PROVIDERS
 from connections.providers.catalog import Permission, ProviderSpec
 
@@ -31,6 +31,10 @@ class Status:
     @property
     def needs_user(self) -> bool:
         return self.code in {"needs_reauth", "permission_missing"}
+
+    @property
+    def can_import(self) -> bool:
+        return self.code in {"connected", "paused", "error"}
 
 
 SEVERITY = ["needs_reauth", "error", "permission_missing", "paused", "connected", "disabled"]
@@ -184,6 +188,10 @@ def connect_cards(*, user, request=None) -> list[Card]:
 def connection_for_user(*, user, pk: int) -> Connection:
     """The user's connection pk; Connection.DoesNotExist for anyone else's."""
     return Connection.objects.select_related("credential").get(pk=pk, user=user)
+
+
+def connection_runs(*, connection: Connection, limit: int = 20) -> list[ImportRun]:
+    return list(connection.runs.all()[:limit])
 
 
 def connection_timeline(*, connection: Connection, limit: int = 20) -> list[ConnectionEvent]:

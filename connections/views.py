@@ -18,6 +18,7 @@ from connections.providers import PROVIDERS
 from connections.selectors import (
     connect_cards,
     connection_for_user,
+    connection_runs,
     connection_status,
     connection_timeline,
     providers_offered,
@@ -29,6 +30,7 @@ from connections.services.connections import (
     connection_enable,
 )
 from connections.services.credentials import credential_remove
+from connections.services.scheduling import ImportAlreadyRunning, connection_import_now
 from connections.troubleshooting import what_to_do
 
 
@@ -101,6 +103,7 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "permissions": permissions,
             "what_to_do": what_to_do(spec=spec, connection=connection, status=status),
             "events": connection_timeline(connection=connection),
+            "runs": connection_runs(connection=connection),
             "allow_url": _enable_url(connection.provider, connection.feed),
         },
     )
@@ -168,3 +171,20 @@ def connection_reconnect_view(request: HttpRequest, pk: int) -> HttpResponse:
         feeds=feeds,
         expected_credential=credential,
     )
+
+
+@login_required
+@require_POST
+def connection_sync_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _own_connection(request, pk)
+    name = f"{connection.get_feed_display()} from {PROVIDERS[connection.provider].short_name}"
+    if not connection_status(connection=connection).can_import:
+        messages.error(request, f"{name} cannot be imported now: see what to do below.")
+        return redirect("connection_detail", pk=connection.pk)
+    try:
+        connection_import_now(connection=connection)
+    except ImportAlreadyRunning:
+        messages.info(request, f"{name} is being imported right now.")
+    else:
+        messages.success(request, f"{name}: import queued. It appears below when it has run.")
+    return redirect("connection_detail", pk=connection.pk)

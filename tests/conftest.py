@@ -229,3 +229,27 @@ def snapshot() -> dict:
         ),
         "social_accounts": sorted(SocialAccount.objects.values_list("pk", "user_id", "uid")),
     }
+
+
+@pytest.fixture
+def demo_connected(logged_in, user, demo_connect):
+    """The user's demo account connected with the given feeds; returns their connections."""
+    from connections.models import Connection
+
+    def connect(*feeds: str):
+        demo_connect(logged_in, person=user, feeds=list(feeds))
+        return {c.feed: c for c in Connection.objects.filter(user=user, enabled=True)}
+
+    return connect
+
+
+@pytest.fixture
+def run_import():
+    """Claim the connection and execute its import right here (no worker)."""
+    from connections.services.imports import import_run_execute
+    from connections.services.scheduling import connection_import_now
+
+    def run(connection):
+        return import_run_execute(run=connection_import_now(connection=connection))
+
+    return run
