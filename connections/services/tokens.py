@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from connections.models import ConnectionEvent, Credential
@@ -27,7 +27,12 @@ class NeedsReauthorization(GrantRevoked):
     code = "needs_reauth"
 
 
-def credential_get_access_token(*, credential: Credential, force_refresh: bool = False) -> str:
+def credential_get_access_token(
+    *,
+    credential: Credential,
+    force_refresh: bool = False,
+    min_validity: timedelta = REFRESH_MARGIN,
+) -> str:
     """A usable access token for credential, refreshed first when it is (nearly) expired.
 
     Locks the credential row so that two workers never spend the same refresh token; stores the
@@ -42,11 +47,13 @@ def credential_get_access_token(*, credential: Credential, force_refresh: bool =
         idle = (
             locked.last_refreshed_at is None or locked.last_refreshed_at < now - IDLE_REFRESH_AFTER
         )
-        if not force_refresh and not idle and not locked.expires_within(REFRESH_MARGIN):
+        if not force_refresh and not idle and not locked.expires_within(min_validity):
             return locked.access_token
         spent_refresh_token = locked.refresh_token
+        transient: ProviderError | None = None
+        error: GrantRevoked | None = None
         if not spent_refresh_token:
-            error: GrantRevoked | None = GrantRevoked("No refresh token is held.")
+            error = GrantRevoked("No refresh token is held.")
         else:
             try:
                 tokens = provider_client(provider_id=locked.provider).refresh(
@@ -54,13 +61,17 @@ def credential_get_access_token(*, credential: Credential, force_refresh: bool =
                 )
             except GrantRevoked as revoked:
                 error = revoked
-            except ProviderError:
-                locked.refresh_failures += 1
-                locked.save(update_fields=["refresh_failures", "updated_at"])
-                raise
+            except ProviderError as failure:
+                transient = failure
             else:
                 _store(locked, tokens, recovered=locked.refresh_failures > 0 or force_refresh)
                 return locked.access_token
+    if transient is not None:
+        # Counted outside the failed attempt's transaction so that it sticks; never flags.
+        Credential.objects.filter(pk=credential.pk).update(
+            refresh_failures=F("refresh_failures") + 1
+        )
+        raise transient
     return _flag_unless_rotated(credential, spent_refresh_token=spent_refresh_token, error=error)
 
 
@@ -139,7 +150,7 @@ def credentials_refresh_expiring(*, within: timedelta = timedelta(hours=1)) -> d
     counts = {"refreshed": 0, "flagged": 0, "failed": 0}
     for credential in due.only("pk").iterator():
         try:
-            credential_get_access_token(credential=credential)
+            credential_get_access_token(credential=credential, min_validity=within)
         except NeedsReauthorization:
             counts["flagged"] += 1
         except ProviderError as error:

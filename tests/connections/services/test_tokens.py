@@ -1,0 +1,156 @@
+"""The one door for tokens: lock, re-check, refresh, store the rotated pair, return."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection as db
+from django.db import connections
+from django.utils import timezone
+
+from connections.models import Credential
+from connections.providers.base import ProviderError
+from connections.services.tokens import (
+    NeedsReauthorization,
+    credential_get_access_token,
+    credentials_refresh_expiring,
+)
+from tests.conftest import GOOGLE
+
+ROTATED = {"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 3600}
+
+
+@pytest.fixture
+def credential_factory(user_factory, google_app):
+    def make(*, expires_in: timedelta, refreshed_ago: timedelta = timedelta(minutes=1)):
+        return Credential.objects.create(
+            user=(owner := user_factory()),
+            provider="google_health",
+            account_uid=f"acct-{owner.pk}",
+            access_token="old-access",
+            refresh_token="old-refresh",
+            expires_at=timezone.now() + expires_in,
+            last_refreshed_at=timezone.now() - refreshed_ago,
+        )
+
+    return make
+
+
+@pytest.mark.django_db
+def test_valid_token_is_returned_without_asking_the_provider(credential_factory, http):
+    credential = credential_factory(expires_in=timedelta(hours=1))
+
+    assert credential_get_access_token(credential=credential) == "old-access"
+    assert len(http.calls) == 0
+
+
+@pytest.mark.django_db
+def test_token_near_expiry_is_refreshed_and_the_rotated_pair_stored(credential_factory, http):
+    credential = credential_factory(expires_in=timedelta(minutes=2))
+    http.add("POST", GOOGLE["token_url"], json=ROTATED)
+
+    assert credential_get_access_token(credential=credential) == "new-access"
+
+    stored = Credential.objects.get(pk=credential.pk)
+    assert (stored.access_token, stored.refresh_token) == ("new-access", "new-refresh")
+    assert stored.expires_at > timezone.now() + timedelta(minutes=55)
+
+
+@pytest.mark.django_db
+def test_second_refresh_reuses_the_rotated_token(credential_factory, http):
+    credential = credential_factory(expires_in=timedelta(minutes=2))
+    http.add("POST", GOOGLE["token_url"], json=ROTATED)
+    credential_get_access_token(credential=credential)
+    http.add("POST", GOOGLE["token_url"], json={**ROTATED, "refresh_token": "third"})
+
+    credential_get_access_token(credential=credential, force_refresh=True)
+
+    assert "refresh_token=new-refresh" in http.calls[-1].request.body
+
+
+@pytest.mark.django_db
+def test_idle_grant_is_refreshed_after_a_day(credential_factory, http):
+    credential = credential_factory(expires_in=timedelta(hours=1), refreshed_ago=timedelta(days=2))
+    http.add("POST", GOOGLE["token_url"], json=ROTATED)
+
+    assert credential_get_access_token(credential=credential) == "new-access"
+
+
+@pytest.mark.django_db
+def test_provider_outage_during_refresh_is_not_a_dead_grant(credential_factory, http):
+    credential = credential_factory(expires_in=timedelta(minutes=-5))
+    http.add("POST", GOOGLE["token_url"], status=503)
+
+    with pytest.raises(ProviderError):
+        credential_get_access_token(credential=credential)
+
+    stored = Credential.objects.get(pk=credential.pk)
+    assert stored.status == Credential.Status.ACTIVE and stored.refresh_failures == 1
+    assert stored.refresh_token == "old-refresh"
+
+
+@pytest.mark.django_db
+def test_invalid_grant_flags_the_credential(credential_factory, http):
+    credential = credential_factory(expires_in=timedelta(minutes=-5))
+    http.add("POST", GOOGLE["token_url"], status=400, json={"error": "invalid_grant"})
+
+    with pytest.raises(NeedsReauthorization):
+        credential_get_access_token(credential=credential)
+
+    assert Credential.objects.get(pk=credential.pk).status == Credential.Status.NEEDS_REAUTH
+
+
+@pytest.mark.django_db
+def test_refresher_renews_only_tokens_expiring_within_the_hour(credential_factory, http):
+    soon = credential_factory(expires_in=timedelta(minutes=30))
+    later = credential_factory(expires_in=timedelta(hours=5))
+    http.add("POST", GOOGLE["token_url"], json=ROTATED)
+
+    counts = credentials_refresh_expiring()
+
+    assert counts == {"refreshed": 1, "flagged": 0, "failed": 0}
+    assert Credential.objects.get(pk=soon.pk).access_token == "new-access"
+    assert Credential.objects.get(pk=later.pk).access_token == "old-access"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_workers_at_once_spend_the_refresh_token_once(credential_factory, http):
+    if db.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; CI runs this on PostgreSQL")
+    credential = credential_factory(expires_in=timedelta(minutes=-1))
+    spent = []
+
+    def token_endpoint(request):
+        spent.append(request.body)
+        time.sleep(0.3)  # a slow provider widens the window for a race
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            ('{"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 3600}'),
+        )
+
+    http.add_callback("POST", GOOGLE["token_url"], callback=token_endpoint)
+    results, errors = [], []
+    start = threading.Barrier(8)
+
+    def worker():
+        try:
+            start.wait()
+            results.append(credential_get_access_token(credential=credential))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert len(spent) == 1
+    assert results == ["new-access"] * 8
