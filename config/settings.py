@@ -133,6 +133,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Tests that run a real worker process share the test database through a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -196,6 +198,7 @@ PROVIDER_ENDPOINTS = {
 }
 # The demo provider is served by this very portal (sandbox/); the worker reaches it at this address.
 DEMO_BASE_URL = env.str("DEMO_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)  # play a slow provider
 PROVIDER_ENDPOINTS["demo"] = {
     "authorize_url": f"{DEMO_BASE_URL}/sandbox/o/authorize/",
     "token_url": f"{DEMO_BASE_URL}/sandbox/o/token/",
@@ -238,8 +241,9 @@ Q_BROKER_URL = env.str("Q_BROKER_URL", default="")
 Q_CLUSTER = {
     "name": "tendon",
     "workers": env.int("Q_WORKERS", default=2),
-    "timeout": 300,  # a task running longer is killed ...
-    "retry": 360,  # ... before the broker hands it to another worker (must be larger)
+    "timeout": env.int("Q_TIMEOUT", default=300),  # a task running longer is killed ...
+    # ... before the broker hands it to another worker (must be larger)
+    "retry": env.int("Q_TIMEOUT", default=300) + 60,
     "max_attempts": 3,  # a task that keeps failing is dropped; the row's claim lapses instead
     # -1: successes are not stored. Any positive save_limit makes every task lock the whole
     # success table to prune it. ImportRun rows are Tendon's own history.

@@ -43,6 +43,7 @@ class Credential(models.Model):
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     refresh_failures = models.PositiveIntegerField(default=0)
+    refresh_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     notified_at = models.DateTimeField(
         "user told to reconnect at", null=True, blank=True, editable=False
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -53,6 +55,8 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 
 def _authorise(request: HttpRequest, scope: str | None):
     """(person, None) for a valid bearer token holding scope, else (None, error response)."""
+    if settings.SANDBOX_LATENCY_MS:
+        time.sleep(settings.SANDBOX_LATENCY_MS / 1000)
     core = get_oauthlib_core()
     valid, oauth_request = core.verify_request(request, scopes=[])
     if not valid:

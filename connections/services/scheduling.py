@@ -24,8 +24,8 @@ BATCH = 500
 
 
 def claim_lease() -> timedelta:
-    """How long a claim holds: the task timeout plus a minute to start."""
-    return timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    """How long a claim holds: the task timeout (after which the task is dead) plus a grace."""
+    return timedelta(seconds=settings.Q_CLUSTER["timeout"] + 15)
 
 
 def due_connections(*, now: datetime):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -10,13 +11,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from connections.models import ConnectionEvent, Credential
-from connections.providers.base import GrantRevoked, ProviderError, TokenSet
+from connections.providers.base import GrantRevoked, ProviderError, ProviderUnavailable, TokenSet
 from connections.services.credentials import provider_client
 from connections.services.events import event_record
 
 logger = logging.getLogger(__name__)
 
 REFRESH_MARGIN = timedelta(minutes=5)  # refresh this long before the access token expires
+REFRESH_LEASE = timedelta(seconds=60)  # longer than a refresh request can take (timeouts)
+LEASE_POLL = 0.1  # seconds between looks while another worker refreshes
 IDLE_REFRESH_AFTER = timedelta(days=1)  # refresh an unused grant so the provider never retires it
 BATCH = 500
 
@@ -35,44 +38,73 @@ def credential_get_access_token(
 ) -> str:
     """A usable access token for credential, refreshed first when it is (nearly) expired.
 
-    Locks the credential row so that two workers never spend the same refresh token; stores the
-    rotated pair in the same transaction. Raises NeedsReauthorization when the grant is dead
-    (the credential is then flagged and the user told), ProviderError to retry later.
+    Raises NeedsReauthorization when the grant is dead (the credential is then flagged and the
+    user told), ProviderError to retry later.
+
+    Two workers never spend the same refresh token: under the credential's row lock, the one
+    that finds the token stale takes a short refresh lease; the others wait for its result and
+    re-read. The lease, not an open transaction, spans the provider's HTTP answer, so no
+    database lock is held while a provider thinks (on SQLite that would block every writer,
+    the demo provider's own token endpoint included).
     """
-    with transaction.atomic():
-        locked = Credential.objects.select_for_update().get(pk=credential.pk)
-        if locked.status != Credential.Status.ACTIVE:
-            raise NeedsReauthorization(f"Credential {locked.pk} needs re-authorization.")
-        now = timezone.now()
-        idle = (
-            locked.last_refreshed_at is None or locked.last_refreshed_at < now - IDLE_REFRESH_AFTER
-        )
-        if not force_refresh and not idle and not locked.expires_within(min_validity):
-            return locked.access_token
-        spent_refresh_token = locked.refresh_token
-        transient: ProviderError | None = None
-        error: GrantRevoked | None = None
-        if not spent_refresh_token:
-            error = GrantRevoked("No refresh token is held.")
-        else:
-            try:
-                tokens = provider_client(provider_id=locked.provider).refresh(
-                    refresh_token=spent_refresh_token
-                )
-            except GrantRevoked as revoked:
-                error = revoked
-            except ProviderError as failure:
-                transient = failure
-            else:
-                _store(locked, tokens, recovered=locked.refresh_failures > 0 or force_refresh)
+    waited_until = time.monotonic() + REFRESH_LEASE.total_seconds() + 5
+    while True:
+        with transaction.atomic():
+            locked = Credential.objects.select_for_update().get(pk=credential.pk)
+            if locked.status != Credential.Status.ACTIVE:
+                raise NeedsReauthorization(f"Credential {locked.pk} needs re-authorization.")
+            now = timezone.now()
+            if not force_refresh and not _stale(locked, now=now, min_validity=min_validity):
                 return locked.access_token
-    if transient is not None:
-        # Counted outside the failed attempt's transaction so that it sticks; never flags.
-        Credential.objects.filter(pk=credential.pk).update(
-            refresh_failures=F("refresh_failures") + 1
+            if locked.refresh_lease_until is None or locked.refresh_lease_until <= now:
+                locked.refresh_lease_until = now + REFRESH_LEASE
+                locked.save(update_fields=["refresh_lease_until"])
+                break  # ours to refresh
+        # Another worker is refreshing: its new token is what we want, forced or not.
+        if time.monotonic() > waited_until:
+            raise ProviderUnavailable("Another worker's token refresh did not finish in time.")
+        force_refresh = False
+        time.sleep(LEASE_POLL)
+    return _refresh_under_lease(locked)
+
+
+def _stale(credential: Credential, *, now, min_validity: timedelta) -> bool:
+    idle = credential.last_refreshed_at is None or (
+        credential.last_refreshed_at < now - IDLE_REFRESH_AFTER
+    )
+    return idle or credential.expires_within(min_validity)
+
+
+def _refresh_under_lease(leased: Credential) -> str:
+    spent_refresh_token = leased.refresh_token
+    try:
+        if not spent_refresh_token:
+            raise GrantRevoked("No refresh token is held.")
+        tokens = provider_client(provider_id=leased.provider).refresh(
+            refresh_token=spent_refresh_token
         )
-        raise transient
-    return _flag_unless_rotated(credential, spent_refresh_token=spent_refresh_token, error=error)
+    except GrantRevoked as error:
+        return _flag_unless_rotated(leased, spent_refresh_token=spent_refresh_token, error=error)
+    except ProviderError:
+        Credential.objects.filter(pk=leased.pk).update(
+            refresh_failures=F("refresh_failures") + 1, refresh_lease_until=None
+        )
+        raise
+    except Exception:
+        Credential.objects.filter(pk=leased.pk).update(refresh_lease_until=None)
+        raise
+    with transaction.atomic():
+        locked = Credential.objects.select_for_update().get(pk=leased.pk)
+        if locked.refresh_token != spent_refresh_token or locked.status != Credential.Status.ACTIVE:
+            # A reconnect replaced the grant while we refreshed the old one: theirs wins.
+            locked.refresh_lease_until = None
+            locked.save(update_fields=["refresh_lease_until"])
+            if locked.status != Credential.Status.ACTIVE:
+                raise NeedsReauthorization(f"Credential {locked.pk} needs re-authorization.")
+            return locked.access_token
+        recovered = locked.refresh_failures > 0
+        _store(locked, tokens, recovered=recovered)
+        return locked.access_token
 
 
 def _store(credential: Credential, tokens: TokenSet, *, recovered: bool) -> None:
@@ -84,6 +116,7 @@ def _store(credential: Credential, tokens: TokenSet, *, recovered: bool) -> None
         credential.scopes = sorted(tokens.scopes)
     credential.last_refreshed_at = timezone.now()
     credential.refresh_failures = 0
+    credential.refresh_lease_until = None
     credential.save()
     if recovered:
         for connection in credential.connections.all():
@@ -100,6 +133,8 @@ def _flag_unless_rotated(
     """Flags the credential for re-authorization, unless someone rotated the pair meanwhile."""
     with transaction.atomic():
         locked = Credential.objects.select_for_update().get(pk=credential.pk)
+        locked.refresh_lease_until = None
+        locked.save(update_fields=["refresh_lease_until"])
         rotated = locked.refresh_token != spent_refresh_token
         if locked.status == Credential.Status.ACTIVE and rotated:
             # Another worker (or a reconnect) rotated the pair: a lost race, not a dead grant.
