@@ -89,6 +89,9 @@ def mailbox(tmp_path) -> Path:
 
 @pytest.fixture
 def worker_factory(live_demo, mailbox, tmp_path):
+    from django_q.brokers import get_broker
+
+    get_broker().purge_queue()  # nothing left over from an earlier run on a shared Redis
     workers: list[Worker] = []
 
     def make(**extra: str) -> Worker:
@@ -98,6 +101,7 @@ def worker_factory(live_demo, mailbox, tmp_path):
             "DEMO_BASE_URL": live_demo,
             "EMAIL_URL": f"filemail:///{mailbox}",
             "Q_WORKERS": "1",
+            "CONN_MAX_AGE": "60",
             "SITE_URL": live_demo,
             **extra,
         }
