@@ -20,7 +20,9 @@ PRODUCTION = {
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "CONN_MAX_AGE"
+    }
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_q.models import OrmQ
+from django_q.brokers import get_broker
 
 from connections.models import Connection, Credential, ImportRun
 from connections.services.imports import import_run_execute
@@ -48,8 +48,17 @@ def make_connections(user_factory):
     return make
 
 
+@pytest.fixture
+def queue():
+    """The configured broker (ORM or Redis), emptied."""
+    broker = get_broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()
+
+
 def test_dispatch_claims_each_due_connection_once(
-    make_connections, django_capture_on_commit_callbacks
+    make_connections, django_capture_on_commit_callbacks, queue
 ):
     make_connections(3)
 
@@ -58,7 +67,7 @@ def test_dispatch_claims_each_due_connection_once(
         second = imports_dispatch_due()
 
     assert len(first) == 3 and second == []
-    assert OrmQ.objects.count() == 3
+    assert queue.queue_size() == 3
     assert Connection.objects.filter(claimed_until__gt=timezone.now()).count() == 3
 
 
@@ -144,7 +153,9 @@ def test_dispatch_query_count_does_not_grow_with_connections(
     assert len(runs) == count
 
 
-def test_sync_now_queues_an_import(logged_in, demo_connected, django_capture_on_commit_callbacks):
+def test_sync_now_queues_an_import(
+    logged_in, demo_connected, django_capture_on_commit_callbacks, queue
+):
     sleep = demo_connected("sleep")["sleep"]
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -152,7 +163,7 @@ def test_sync_now_queues_an_import(logged_in, demo_connected, django_capture_on_
 
     assert "import queued" in response.content.decode()
     assert ImportRun.objects.filter(connection=sleep, outcome=ImportRun.Outcome.QUEUED).count() == 1
-    assert OrmQ.objects.count() == 1
+    assert queue.queue_size() == 1
 
 
 def test_sync_now_while_running_says_so(logged_in, demo_connected):
