@@ -23,6 +23,7 @@ setup: $(VENV)/.installed
 
 run: setup
 	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
+	$(BIN)/python manage.py setup_schedules
 	@# The web server and one worker together; Ctrl-C stops both.
 	@$(BIN)/python manage.py qcluster & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

@@ -106,6 +106,8 @@ def credential_connect(
         credential.status = Credential.Status.ACTIVE
         credential.status_changed_at = now
     credential.refresh_failures = 0
+    credential.refresh_lease_until = None
+    credential.notified_at = None  # a new incident gets its own e-mail
     credential.last_refreshed_at = now
     credential.social_account, _ = SocialAccount.objects.update_or_create(
         provider=provider_id,
