@@ -1,4 +1,4 @@
-"""Tendon's settings with django-q2's own defaults for the cluster (for bench/queue_throughput.py)."""
+"""Tendon's settings with django-q2's defaults for the cluster (bench/queue_throughput.py)."""
 
 from config.settings import *  # noqa: F403
 
