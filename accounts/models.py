@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 
@@ -47,6 +48,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = "user"
         verbose_name_plural = "users"
+        indexes = [
+            # Support searches people by e-mail, whatever its case: UPPER(email) = UPPER(term).
+            models.Index(Upper("email"), name="user_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.email

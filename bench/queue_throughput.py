@@ -44,11 +44,12 @@ def run(settings_module: str, url: str, tasks: int, redis: str | None) -> tuple[
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)  # noqa: S603
     enqueue = time.perf_counter() - began
     worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "qcluster"],
+        # --skip-checks: Tendon's own checks rightly refuse django-q2's defaults.
+        [sys.executable, "manage.py", "qcluster", "--skip-checks"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(f"/tmp/bench-worker-{os.getpid()}.log", "ab"),  # noqa: SIM115
         start_new_session=True,
     )
     probe = (
@@ -58,6 +59,10 @@ def run(settings_module: str, url: str, tasks: int, redis: str | None) -> tuple[
     began = time.perf_counter()
     try:
         while True:
+            if worker.poll() is not None:
+                raise RuntimeError(
+                    f"the worker exited ({worker.returncode}) before the queue drained"
+                )
             left = subprocess.run(  # noqa: S603
                 [sys.executable, "-c", probe],
                 cwd=ROOT,

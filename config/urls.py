@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.views import notification_preferences
+from connections.admin.dashboard import health_dashboard
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="connect", permanent=False)),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("connect/", include("connections.urls")),
     path("data/", include("records.urls")),
+    path("admin/health/", admin.site.admin_view(health_dashboard), name="admin_health"),
     path("admin/", admin.site.urls),
 ]
 if settings.SANDBOX_ENABLED:

@@ -91,7 +91,7 @@ class Connection(models.Model):
     )
     provider = models.CharField(max_length=32)
     feed = models.CharField(max_length=16, choices=Feed.choices)
-    account_uid = models.CharField("provider account id", max_length=255)
+    account_uid = models.CharField("provider account id", max_length=255, db_index=True)
     credential = models.ForeignKey(
         Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections"
     )
@@ -102,7 +102,7 @@ class Connection(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error_code = models.CharField(max_length=32, blank=True)
     last_error_message = models.TextField(blank=True)
-    failing_since = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True, db_index=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     failure_days = models.PositiveIntegerField(
         "days with failures", default=0, help_text="Counted at most once a day."
@@ -124,6 +124,12 @@ class Connection(models.Model):
             models.UniqueConstraint(
                 fields=["user", "provider", "account_uid", "feed"],
                 name="one_connection_per_user_account_feed",
+            ),
+        ]
+        permissions = [
+            (
+                "operate_connection",
+                "Can refresh, import, disable, enable, flag, reset and backfill connections",
             ),
         ]
         indexes = [
@@ -162,6 +168,7 @@ class ImportRun(models.Model):
         ordering = ["-queued_at", "-id"]
         indexes = [
             models.Index(fields=["connection", "-queued_at"], name="run_connection_recent"),
+            models.Index(fields=["finished_at"], name="run_finished"),
         ]
 
     def __str__(self) -> str:
@@ -189,6 +196,9 @@ class ConnectionEvent(models.Model):
         PERMISSION_MISSING = "permission_missing", "Permission missing"
         RATE_LIMITED = "rate_limited", "Rate limited"
         ERROR = "error", "Error"
+        BACKFILL = "backfill", "Backfill requested"
+        IMPORT_REQUESTED = "import_requested", "Import requested"
+        RESET = "reset", "Reset by support"
 
     class Actor(models.TextChoices):
         USER = "user", "the user"

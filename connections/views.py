@@ -182,7 +182,7 @@ def connection_sync_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{name} cannot be imported now: see what to do below.")
         return redirect("connection_detail", pk=connection.pk)
     try:
-        connection_import_now(connection=connection)
+        connection_import_now(connection=connection, actor=request.user)
     except ImportAlreadyRunning:
         messages.info(request, f"{name} is being imported right now.")
     else:

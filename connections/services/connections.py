@@ -56,3 +56,26 @@ def connection_enable(*, connection: Connection, actor) -> Connection:
         message="Switched on again; importing continues from where it stopped.",
     )
     return connection
+
+
+@transaction.atomic
+def connection_reset_cursor(*, connection: Connection, since, actor) -> Connection:
+    """The connection, set to import again everything from `since` (a date) on: a backfill."""
+    from datetime import datetime, time
+
+    connection = Connection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    connection.cursor = start
+    connection.chunk_start = connection.chunk_end = None
+    connection.chunk_token = ""
+    connection.next_run_at = timezone.now()
+    connection.save(
+        update_fields=["cursor", "chunk_start", "chunk_end", "chunk_token", "next_run_at"]
+    )
+    event_record(
+        connection=connection,
+        kind=ConnectionEvent.Kind.BACKFILL,
+        actor=actor,
+        message=f"Set to import everything again from {since:%d %B %Y} (a backfill).",
+    )
+    return connection

@@ -175,7 +175,7 @@ def credential_remove(*, credential: Credential, actor) -> RemoveResult:
 
     Returns whether the provider confirmed the revocation. Never raises for a provider failure.
     """
-    revoked = _revoke_at_provider(credential)
+    revoked = revoke_at_provider(credential)
     with transaction.atomic():
         credential = Credential.objects.select_for_update().get(pk=credential.pk)
         social_account_id = credential.social_account_id
@@ -207,7 +207,8 @@ def credential_remove(*, credential: Credential, actor) -> RemoveResult:
     return RemoveResult(revoked_at_provider=revoked)
 
 
-def _revoke_at_provider(credential: Credential) -> bool:
+def revoke_at_provider(credential: Credential) -> bool:
+    """True if the provider confirmed the grant is revoked; never raises."""
     if not (credential.access_token or credential.refresh_token):
         return False
     try:

@@ -108,8 +108,11 @@ class ImportAlreadyRunning(Exception):
     pass
 
 
-def connection_import_now(*, connection: Connection) -> ImportRun:
+def connection_import_now(*, connection: Connection, actor=None) -> ImportRun:
     """A run of connection enqueued at once; ImportAlreadyRunning if one holds the claim."""
+    from connections.models import ConnectionEvent
+    from connections.services.events import event_record
+
     now = timezone.now()
     with transaction.atomic():
         locked = Connection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
@@ -118,4 +121,11 @@ def connection_import_now(*, connection: Connection) -> ImportRun:
         locked.next_run_at = now
         locked.save(update_fields=["next_run_at"])
         (run,) = _claim([locked], now=now)
+        if actor is not None:
+            event_record(
+                connection=locked,
+                kind=ConnectionEvent.Kind.IMPORT_REQUESTED,
+                actor=actor,
+                message="Import requested.",
+            )
     return run

@@ -209,3 +209,36 @@ def tokens_reencrypt() -> int:
             Credential.objects.bulk_update(batch, ["access_token", "refresh_token"])
             count += len(batch)
     return count
+
+
+def credential_refresh_now(*, credential: Credential, actor) -> None:
+    """Refreshes the credential's tokens at once (staff); raises as the door does."""
+    credential_get_access_token(credential=credential, force_refresh=True)
+    for connection in credential.connections.all():
+        event_record(
+            connection=connection,
+            kind=ConnectionEvent.Kind.REFRESHED,
+            actor=actor,
+            message="Access renewed on request.",
+        )
+
+
+def credential_reset(*, credential: Credential, actor) -> bool:
+    """Staff's Disable -> Remove -> Enable in one step: revokes the grant where possible, deletes
+    the tokens, keeps data and cursors, and asks the user (banner and e-mail) to grant access
+    again with Reconnect. Returns whether the provider confirmed the revocation."""
+    from connections.services.credentials import revoke_at_provider
+
+    revoked = revoke_at_provider(credential)
+    with transaction.atomic():
+        locked = Credential.objects.select_for_update().get(pk=credential.pk)
+        locked.access_token = ""
+        locked.refresh_token = ""
+        locked.expires_at = None
+        locked.notified_at = None  # this is a new request to the user: tell them
+        locked.save()
+        if not credential_flag(credential=locked, reason="reset by support", actor=actor):
+            from accounts.services.notifications import notify_reconnect_needed
+
+            transaction.on_commit(lambda: notify_reconnect_needed(credential_id=locked.pk))
+    return revoked

@@ -1,0 +1,372 @@
+"""Connections in the admin: health at a glance, safe actions, full history, no secrets."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from connections.admin.common import pill, relative
+from connections.admin.filters import FailingFilter, ProviderFilter, StatusFilter, status_q
+from connections.models import Connection, ConnectionEvent, Credential, ImportRun
+from connections.providers import PROVIDERS
+from connections.providers.base import GrantRevoked, ProviderError
+from connections.selectors import connection_status
+from connections.services.connections import (
+    AuthorizationNeeded,
+    connection_disable,
+    connection_enable,
+    connection_reset_cursor,
+)
+from connections.services.scheduling import ImportAlreadyRunning, connection_import_now
+from connections.services.tokens import (
+    credential_flag,
+    credential_refresh_now,
+    credential_reset,
+)
+
+HISTORY = 20
+
+
+class OperateMixin:
+    """Actions need the "operate connection" permission (the Support group has it)."""
+
+    def has_operate_permission(self, request) -> bool:
+        return request.user.has_perm("connections.operate_connection")
+
+    def _done(self, request, obj, message: str, level=messages.SUCCESS) -> None:
+        self.log_change(request, obj, message)
+        self.message_user(request, f"{obj}: {message}", level)
+
+    def _back(self, request):
+        target = request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            return HttpResponseRedirect(target)
+        return None
+
+    def _credentials(self, queryset) -> list[Credential]:
+        if queryset.model is Credential:
+            return list(queryset)
+        ids = {c.credential_id for c in queryset if c.credential_id}
+        return list(Credential.objects.filter(pk__in=ids))
+
+    @admin.action(description="Refresh token now", permissions=["operate"])
+    def refresh_token_now(self, request, queryset):
+        for credential in self._credentials(queryset):
+            try:
+                credential_refresh_now(credential=credential, actor=request.user)
+            except GrantRevoked as error:
+                self._done(request, credential, f"refresh refused: {error}", messages.ERROR)
+            except ProviderError as error:
+                self._done(
+                    request, credential, f"refresh failed, try later: {error}", messages.WARNING
+                )
+            else:
+                self._done(request, credential, "token refreshed")
+        return self._back(request)
+
+    @admin.action(description="Flag for re-authorization (tells the user)", permissions=["operate"])
+    def flag_for_reauthorization(self, request, queryset):
+        for credential in self._credentials(queryset):
+            flagged = credential_flag(
+                credential=credential, reason="flagged by support", actor=request.user
+            )
+            self._done(
+                request, credential, "flagged; the user is told" if flagged else "already flagged"
+            )
+        return self._back(request)
+
+    @admin.action(
+        description="Reset connection (revoke, keep data and cursor, ask the user to grant again)",
+        permissions=["operate"],
+    )
+    def reset_connection(self, request, queryset):
+        for credential in self._credentials(queryset):
+            revoked = credential_reset(credential=credential, actor=request.user)
+            note = "revoked at the provider" if revoked else "provider did not confirm revocation"
+            self._done(request, credential, f"reset ({note}); the user is asked to reconnect")
+        return self._back(request)
+
+
+class BackfillForm(forms.Form):
+    since = forms.DateField(
+        label="Import everything again from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@admin.register(Connection)
+class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "status_pill",
+        "user_email",
+        "provider_name",
+        "feed",
+        "last_success",
+        "next_run",
+        "token_expires",
+        "short_error",
+    )
+    list_display_links = ("id", "status_pill")
+    list_filter = (StatusFilter, ProviderFilter, "feed", FailingFilter)
+    list_select_related = ("user", "credential")
+    list_per_page = 100
+    show_full_result_count = False
+    search_fields = ("=id", "=account_uid", "user__email__iexact")
+    search_help_text = "Exact connection id, provider account id, or e-mail address."
+    raw_id_fields = ("user", "credential")
+    actions = [
+        "refresh_token_now",
+        "import_now",
+        "disable",
+        "enable",
+        "flag_for_reauthorization",
+        "reset_cursor",
+        "reset_connection",
+    ]
+    change_form_template = "admin/connections/connection/change_form.html"
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "status_pill",
+                    "user_link",
+                    "provider_name",
+                    "feed",
+                    "account_uid",
+                    "enabled",
+                )
+            },
+        ),
+        ("Import", {"fields": ("cursor", "next_run", "last_success", "failing", "short_error")}),
+        ("Access (token values are never shown)", {"fields": ("token_metadata", "scopes_table")}),
+        ("Timeline", {"fields": ("timeline",)}),
+        ("Import runs", {"fields": ("runs_table",)}),
+    )
+
+    def get_queryset(self, request):
+        # Failing first: needs re-authorization, then errors, then missing permissions.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                attention=Case(
+                    When(status_q("needs_reauth"), then=Value(0)),
+                    When(status_q("error"), then=Value(1)),
+                    When(status_q("permission_missing"), then=Value(2)),
+                    When(failing_since__isnull=False, then=Value(3)),
+                    default=Value(9),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("attention", "-id")
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit():
+            return queryset.filter(pk=int(term)) | queryset.filter(account_uid=term), False
+        return super().get_search_results(request, queryset, term)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # read-only page; changes go through the actions
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
+
+    @admin.display(description="status")
+    def status_pill(self, obj):
+        return pill(connection_status(connection=obj))
+
+    @admin.display(description="user", ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description="user")
+    def user_link(self, obj):
+        return format_html(
+            '<a href="../../../accounts/user/{}/change/">{}</a>', obj.user_id, obj.user.email
+        )
+
+    @admin.display(description="provider", ordering="provider")
+    def provider_name(self, obj):
+        spec = PROVIDERS.get(obj.provider)
+        return spec.short_name if spec else obj.provider
+
+    @admin.display(description="last success", ordering="last_success_at")
+    def last_success(self, obj):
+        return relative(obj.last_success_at, empty="never")
+
+    @admin.display(description="next run", ordering="next_run_at")
+    def next_run(self, obj):
+        return relative(obj.next_run_at)
+
+    @admin.display(description="failing since")
+    def failing(self, obj):
+        if obj.failing_since is None:
+            return "not failing"
+        return format_html(
+            "{} — {} day(s) with failures", relative(obj.failing_since), obj.failure_days
+        )
+
+    @admin.display(description="token expires")
+    def token_expires(self, obj):
+        return relative(obj.credential.expires_at) if obj.credential else "no grant"
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        if not obj.last_error_code:
+            return "—"
+        return format_html(
+            '<span title="{}">{}</span>',
+            obj.last_error_message,
+            obj.last_error_message[:60] or obj.last_error_code,
+        )
+
+    @admin.display(description="token")
+    def token_metadata(self, obj):
+        credential = obj.credential
+        if credential is None:
+            return "No grant: removed. The user can Enable it again."
+        rows = [
+            ("Grant status", credential.get_status_display()),
+            ("Provider account", f"{credential.account_label} ({credential.account_uid})"),
+            ("Access token expires", relative(credential.expires_at)),
+            ("Last refreshed", relative(credential.last_refreshed_at, empty="never")),
+            ("Refresh failures in a row", credential.refresh_failures),
+            ("User told to reconnect", relative(credential.notified_at, empty="no")),
+        ]
+        return format_html(
+            "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        )
+
+    @admin.display(description="scopes")
+    def scopes_table(self, obj):
+        spec = PROVIDERS.get(obj.provider)
+        granted = set(obj.credential.scopes) if obj.credential else set()
+        needed = set(spec.feeds.get(obj.feed, ())) if spec else set()
+        rows = [
+            (scope, "yes" if scope in needed else "", "yes" if scope in granted else "NO")
+            for scope in sorted(needed | granted)
+        ]
+        return format_html(
+            "<table><tr><th>Scope</th><th>This feed needs it</th><th>Granted</th></tr>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description=f"last {HISTORY} events")
+    def timeline(self, obj):
+        events = ConnectionEvent.objects.filter(connection=obj).select_related("actor")[:HISTORY]
+        rows = [
+            (
+                relative(e.created_at),
+                e.get_kind_display(),
+                e.message,
+                e.actor.email if e.actor else e.get_actor_kind_display(),
+            )
+            for e in events
+        ]
+        return (
+            format_html(
+                "<table>{}</table>",
+                format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+            )
+            if rows
+            else "No events yet."
+        )
+
+    @admin.display(description=f"last {HISTORY} runs")
+    def runs_table(self, obj):
+        runs = ImportRun.objects.filter(connection=obj)[:HISTORY]
+        rows = [
+            (
+                relative(r.queued_at),
+                r.get_outcome_display(),
+                r.api_calls,
+                r.created_count,
+                r.updated_count,
+                r.error_code,
+                r.error_message[:200],
+            )
+            for r in runs
+        ]
+        header = (
+            "<tr><th>Queued</th><th>Outcome</th><th>API calls</th><th>New</th><th>Updated</th>"
+            "<th>Error</th><th></th></tr>"
+        )
+        return (
+            format_html(
+                "<table>{}{}</table>",
+                format_html(header),
+                format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows),
+            )
+            if rows
+            else "No import has run yet."
+        )
+
+    @admin.action(description="Import now", permissions=["operate"])
+    def import_now(self, request, queryset):
+        for connection in queryset:
+            try:
+                connection_import_now(connection=connection, actor=request.user)
+            except ImportAlreadyRunning:
+                self._done(request, connection, "already being imported", messages.WARNING)
+            else:
+                self._done(request, connection, "import queued")
+        return self._back(request)
+
+    @admin.action(description="Disable", permissions=["operate"])
+    def disable(self, request, queryset):
+        for connection in queryset:
+            connection_disable(connection=connection, actor=request.user)
+            self._done(request, connection, "disabled")
+        return self._back(request)
+
+    @admin.action(description="Enable", permissions=["operate"])
+    def enable(self, request, queryset):
+        for connection in queryset:
+            try:
+                connection_enable(connection=connection, actor=request.user)
+            except AuthorizationNeeded:
+                self._done(
+                    request,
+                    connection,
+                    "cannot enable: the user must grant access again",
+                    messages.ERROR,
+                )
+            else:
+                self._done(request, connection, "enabled")
+        return self._back(request)
+
+    @admin.action(description="Reset the cursor to a date (backfill)…", permissions=["operate"])
+    def reset_cursor(self, request, queryset):
+        form = BackfillForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            since = form.cleaned_data["since"]
+            for connection in queryset:
+                connection_reset_cursor(connection=connection, since=since, actor=request.user)
+                self._done(
+                    request, connection, f"will import everything again from {since:%d %b %Y}"
+                )
+            return self._back(request)
+        return TemplateResponse(
+            request,
+            "admin/connections/connection/backfill.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Backfill: import again from a date",
+                "form": form,
+                "queryset": queryset,
+                "opts": self.model._meta,
+                "next": request.POST.get("next", ""),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )

@@ -1,0 +1,139 @@
+"""Credentials, import runs and events: read-only, quick on big tables, no token anywhere."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin, relative
+from connections.admin.connections import OperateMixin
+from connections.models import ConnectionEvent, Credential, ImportRun
+from connections.providers import PROVIDERS
+
+ERROR_CODES = [
+    ("needs_reauth", "needs re-authorization"),
+    ("scope_missing", "permission missing"),
+    ("rate_limited", "rate limited"),
+    ("unreachable", "provider unreachable"),
+    ("bad_response", "unreadable answer"),
+    ("lost", "task lost"),
+    ("internal_error", "internal error"),
+]
+
+
+class ErrorCodeFilter(admin.SimpleListFilter):
+    title = "error"
+    parameter_name = "error"
+
+    def lookups(self, request, model_admin):
+        return ERROR_CODES
+
+    def queryset(self, request, queryset):
+        return queryset.filter(error_code=self.value()) if self.value() else queryset
+
+
+class RunProviderFilter(admin.SimpleListFilter):
+    title = "provider"
+    parameter_name = "provider"
+
+    def lookups(self, request, model_admin):
+        return [(spec.id, spec.name) for spec in PROVIDERS.values()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(connection__provider=self.value()) if self.value() else queryset
+
+
+@admin.register(Credential)
+class CredentialAdmin(OperateMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "user",
+        "provider",
+        "account_label",
+        "status",
+        "expires",
+        "refreshed",
+        "refresh_failures",
+    )
+    list_filter = ("status", "provider")
+    list_select_related = ("user",)
+    search_fields = ("=id", "=account_uid", "user__email__iexact")
+    show_full_result_count = False
+    raw_id_fields = ("user", "social_account")
+    # Token columns are excluded here and are not editable anywhere.
+    fields = (
+        "user",
+        "provider",
+        "account_uid",
+        "account_label",
+        "status",
+        "status_changed_at",
+        "expires_at",
+        "last_refreshed_at",
+        "last_used_at",
+        "refresh_failures",
+        "scopes",
+        "notified_at",
+        "created_at",
+    )
+    readonly_fields = fields
+    actions = ["refresh_token_now", "flag_for_reauthorization", "reset_connection"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="token expires", ordering="expires_at")
+    def expires(self, obj):
+        return relative(obj.expires_at)
+
+    @admin.display(description="last refreshed", ordering="last_refreshed_at")
+    def refreshed(self, obj):
+        return relative(obj.last_refreshed_at, empty="never")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "connection",
+        "user_email",
+        "outcome",
+        "queued",
+        "api_calls",
+        "created_count",
+        "updated_count",
+        "error_code",
+    )
+    list_filter = ("outcome", ErrorCodeFilter, RunProviderFilter)
+    list_select_related = ("connection", "connection__user")
+    search_fields = ("=id", "=connection__id")
+    search_help_text = "Exact run id or connection id."
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ("-id",)
+
+    @admin.display(description="user")
+    def user_email(self, obj):
+        return obj.connection.user.email
+
+    @admin.display(description="queued", ordering="queued_at")
+    def queued(self, obj):
+        return relative(obj.queued_at)
+
+
+@admin.register(ConnectionEvent)
+class ConnectionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "connection", "kind", "message", "actor_kind", "actor", "when")
+    list_filter = ("kind", "actor_kind")
+    list_select_related = ("connection", "actor")
+    search_fields = ("=id", "=connection__id")
+    search_help_text = "Exact event id or connection id."
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ("-id",)
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, obj):
+        return relative(obj.created_at)

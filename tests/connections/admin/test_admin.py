@@ -1,0 +1,306 @@
+"""Support staff in the admin: health at a glance, actions through the services, no secrets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from connections.models import Connection, ConnectionEvent, Credential, ImportRun
+from tests.conftest import page_text
+
+pytestmark = pytest.mark.django_db
+SECRETS = ("secret-access-token", "secret-refresh-token")
+SCOPE = "https://www.googleapis.com/auth/googlehealth.sleep.readonly"
+
+
+@pytest.fixture
+def staff(user_factory):
+    return user_factory("root@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def support(user_factory):
+    member = user_factory("support@example.com", is_staff=True)
+    member.groups.add(Group.objects.get(name="Support"))
+    return member
+
+
+@pytest.fixture
+def connection_factory(user_factory):
+    def make(email=None, *, status=Credential.Status.ACTIVE, **fields) -> Connection:
+        owner = user_factory(email)
+        credential = Credential.objects.create(
+            user=owner,
+            provider="demo",
+            account_uid=f"demo-{owner.pk}",
+            account_label=owner.email,
+            access_token=SECRETS[0],
+            refresh_token=SECRETS[1],
+            status=status,
+            scopes=[SCOPE],
+            expires_at=timezone.now() + timedelta(minutes=30),
+        )
+        return Connection.objects.create(
+            user=owner,
+            provider="demo",
+            feed="sleep",
+            account_uid=credential.account_uid,
+            credential=credential,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def as_staff(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def _admin_pages(connection) -> list[str]:
+    return [
+        "/admin/connections/connection/",
+        f"/admin/connections/connection/{connection.pk}/change/",
+        "/admin/connections/credential/",
+        f"/admin/connections/credential/{connection.credential_id}/change/",
+        f"/admin/accounts/user/{connection.user_id}/change/",
+        "/admin/connections/importrun/",
+        "/admin/connections/connectionevent/",
+        "/admin/health/",
+    ]
+
+
+def test_no_token_appears_on_any_admin_page(as_staff, connection_factory):
+    connection = connection_factory()
+
+    for url in _admin_pages(connection):
+        response = as_staff.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert not any(secret in html for secret in SECRETS), url
+
+
+def test_changelist_shows_status_email_and_token_expiry(as_staff, connection_factory):
+    connection_factory("flagged@example.com", status=Credential.Status.NEEDS_REAUTH)
+
+    page = page_text(as_staff.get("/admin/connections/connection/"))
+
+    assert "Needs re-authorization" in page
+    assert "flagged@example.com" in page
+    assert "in 29 minutes" in page or "in 30 minutes" in page
+
+
+def test_failing_connections_come_first(as_staff, connection_factory):
+    connection_factory("fine@example.com")
+    connection_factory("flagged@example.com", status=Credential.Status.NEEDS_REAUTH)
+
+    html = as_staff.get("/admin/connections/connection/").content.decode()
+
+    assert html.index("flagged@example.com") < html.index("fine@example.com")
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("status=needs_reauth", "flagged@example.com", "fine@example.com"),
+        ("status=connected", "fine@example.com", "flagged@example.com"),
+        ("failing=24h", "failing@example.com", "fine@example.com"),
+        ("q=FINE@example.com", "fine@example.com", "flagged@example.com"),
+    ],
+    ids=["status_needs_reauth", "status_connected", "failing_24h", "search_email"],
+)
+def test_filters_and_search(as_staff, connection_factory, query, shown, hidden):
+    connection_factory("fine@example.com")
+    connection_factory("flagged@example.com", status=Credential.Status.NEEDS_REAUTH)
+    connection_factory("failing@example.com", failing_since=timezone.now() - timedelta(days=2))
+
+    page = page_text(as_staff.get(f"/admin/connections/connection/?{query}"))
+
+    assert shown in page and hidden not in page
+
+
+def test_search_by_connection_id_and_provider_account(as_staff, connection_factory):
+    target = connection_factory("target@example.com")
+    connection_factory("other@example.com")
+
+    by_id = page_text(as_staff.get(f"/admin/connections/connection/?q={target.pk}"))
+    by_account = page_text(as_staff.get(f"/admin/connections/connection/?q={target.account_uid}"))
+
+    assert "target@example.com" in by_id and "other@example.com" not in by_id
+    assert "target@example.com" in by_account and "other@example.com" not in by_account
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_changelist_queries_do_not_grow_with_rows(
+    as_staff, connection_factory, user_factory, django_assert_max_num_queries, rows
+):
+    template = connection_factory()
+    users = [user_factory() for _ in range(3)]
+    Connection.objects.bulk_create(
+        [
+            Connection(
+                user=users[i % 3],
+                provider="demo",
+                feed="sleep",
+                account_uid=f"bulk-{i}",
+                credential=template.credential,
+            )
+            for i in range(rows - 1)
+        ]
+    )
+
+    with django_assert_max_num_queries(12):
+        response = as_staff.get("/admin/connections/connection/")
+
+    assert response.status_code == 200
+
+
+def _action(client, action: str, connection, **extra):
+    return client.post(
+        "/admin/connections/connection/",
+        {"action": action, "_selected_action": [connection.pk], **extra},
+        follow=True,
+    )
+
+
+def test_disable_action_goes_through_the_service_and_is_logged(as_staff, staff, connection_factory):
+    connection = connection_factory()
+
+    _action(as_staff, "disable", connection)
+
+    connection.refresh_from_db()
+    assert not connection.enabled
+    event = connection.events.get(kind=ConnectionEvent.Kind.DISABLED)
+    assert (event.actor, event.actor_kind) == (staff, ConnectionEvent.Actor.STAFF)
+    assert LogEntry.objects.filter(object_id=str(connection.pk), user=staff).exists()
+
+
+def test_import_now_action_queues_a_run(as_staff, staff, connection_factory):
+    connection = connection_factory()
+
+    response = _action(as_staff, "import_now", connection)
+
+    assert "import queued" in page_text(response)
+    assert ImportRun.objects.filter(connection=connection).count() == 1
+    assert connection.events.filter(
+        kind=ConnectionEvent.Kind.IMPORT_REQUESTED, actor=staff
+    ).exists()
+
+
+def test_flag_action_tells_the_user_once(
+    as_staff, connection_factory, django_capture_on_commit_callbacks, mailoutbox
+):
+    connection = connection_factory("owner@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _action(as_staff, "flag_for_reauthorization", connection)
+        _action(as_staff, "flag_for_reauthorization", connection)
+
+    assert Credential.objects.get().status == Credential.Status.NEEDS_REAUTH
+    assert [m.to for m in mailoutbox] == [["owner@example.com"]]
+
+
+def test_backfill_action_asks_for_a_date_then_resets_the_cursor(as_staff, connection_factory):
+    connection = connection_factory(cursor=timezone.now())
+
+    form = _action(as_staff, "reset_cursor", connection)
+    done = _action(as_staff, "reset_cursor", connection, apply="1", since="2026-01-15")
+
+    assert "Import everything again from" in page_text(form)
+    connection.refresh_from_db()
+    assert timezone.localtime(connection.cursor).date().isoformat() == "2026-01-15"
+    assert "will import everything again from 15 Jan 2026" in page_text(done)
+    assert connection.events.filter(kind=ConnectionEvent.Kind.BACKFILL).exists()
+
+
+def test_reset_connection_keeps_data_and_cursor_and_asks_the_user(
+    as_staff, connection_factory, http, django_capture_on_commit_callbacks, mailoutbox, demo_app
+):
+    http.add("POST", "http://testserver/sandbox/o/revoke_token/", status=200)
+    cursor = timezone.now().replace(microsecond=0)
+    connection = connection_factory("owner@example.com", cursor=cursor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _action(as_staff, "reset_connection", connection)
+
+    credential = Credential.objects.get(pk=connection.credential_id)
+    assert credential.status == Credential.Status.NEEDS_REAUTH
+    assert credential.access_token == "" and credential.refresh_token == ""
+    connection.refresh_from_db()
+    assert connection.cursor == cursor and connection.credential_id == credential.pk
+    assert len(mailoutbox) == 1 and "Reconnect" in mailoutbox[0].subject
+
+
+def test_refresh_action_reports_a_dead_grant(as_staff, connection_factory, http, demo_app):
+    http.add(
+        "POST", "http://testserver/sandbox/o/token/", status=400, json={"error": "invalid_grant"}
+    )
+    connection = connection_factory()
+
+    response = _action(as_staff, "refresh_token_now", connection)
+
+    assert "refresh refused" in page_text(response)
+    assert Credential.objects.get().status == Credential.Status.NEEDS_REAUTH
+
+
+def test_support_can_view_and_act_but_not_delete(client, support, connection_factory):
+    connection = connection_factory()
+    client.force_login(support)
+
+    changelist = client.get("/admin/connections/connection/")
+    _action(client, "disable", connection)
+
+    assert changelist.status_code == 200
+    assert 'value="delete_selected"' not in changelist.content.decode()
+    assert not Connection.objects.get(pk=connection.pk).enabled
+    for url in (
+        f"/admin/connections/connection/{connection.pk}/delete/",
+        f"/admin/connections/credential/{connection.credential_id}/delete/",
+        f"/admin/accounts/user/{connection.user_id}/delete/",
+    ):
+        assert client.post(url, {"post": "yes"}).status_code == 403, url
+    assert Connection.objects.filter(pk=connection.pk).exists()
+
+
+def test_support_cannot_read_or_change_tokens(client, support, connection_factory):
+    connection = connection_factory()
+    client.force_login(support)
+    url = f"/admin/connections/credential/{connection.credential_id}/change/"
+
+    page = client.get(url)
+    client.post(url, {"access_token": "hijacked", "refresh_token": "hijacked"})
+
+    assert not any(secret in page.content.decode() for secret in SECRETS)
+    assert Credential.objects.get().access_token == SECRETS[0]
+
+
+def test_plain_user_cannot_reach_the_admin(client, user):
+    client.force_login(user)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert client.get("/admin/health/").status_code == 302
+
+
+def test_dashboard_counts_connections_by_status(as_staff, connection_factory):
+    connection_factory()
+    connection_factory(status=Credential.Status.NEEDS_REAUTH)
+    ImportRun.objects.create(
+        connection=Connection.objects.first(),
+        claim_token="00000000-0000-0000-0000-000000000001",
+        outcome=ImportRun.Outcome.FAILED,
+        error_code="unreachable",
+        finished_at=timezone.now(),
+    )
+
+    page = page_text(as_staff.get("/admin/health/"))
+
+    assert "Needs re-authorization 0 0 1 1" in page.replace("  ", " ")
+    assert "unreachable 1" in page
+    assert "Tasks waiting:" in page
