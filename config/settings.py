@@ -257,6 +257,14 @@ if Q_BROKER_URL.startswith(("redis://", "rediss://")):
 else:
     Q_CLUSTER["orm"] = "default"
 
+# The cache: shared through Redis when there is one (django-q2's worker heartbeats, allauth's
+# rate limits across web processes); otherwise per process.
+CACHE_URL = env.str("CACHE_URL", default=Q_BROKER_URL if Q_BROKER_URL.startswith("redis") else "")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tendon <tendon@localhost>")
@@ -268,7 +276,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DEBUG": "0",
-    "SECRET_KEY": "x" * 60,
+    "SECRET_KEY": secrets.token_urlsafe(50),
     "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "tendon.example.org",
 }
@@ -77,3 +78,36 @@ def test_production_settings_pass_the_checks():
     result = _manage("check", **PRODUCTION)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_production_passes_the_deployment_checks():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_serves_static_files_with_whitenoise(tmp_path):
+    env = {**PRODUCTION, "STATIC_ROOT": str(tmp_path / "static")}
+    collected = _manage("collectstatic", "--noinput", **env)
+    assert collected.returncode == 0, collected.stderr
+    code = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "from django.templatetags.static import static\n"
+        "r = Client().get(static('css/tendon.css'), secure=True, HTTP_HOST='tendon.example.org')\n"
+        "print(r.status_code, r.headers.get('Cache-Control'))\n"
+    )
+    environment = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.stdout.split()[0] == "200", result.stderr
+    assert "max-age" in result.stdout
