@@ -135,6 +135,12 @@ class Connection(models.Model):
         indexes = [
             # The dispatcher's one query: enabled connections by next run time.
             models.Index(fields=["next_run_at"], condition=Q(enabled=True), name="connection_due"),
+            # The dispatcher's per-provider count of imports running now.
+            models.Index(
+                fields=["claimed_until"],
+                condition=Q(claimed_until__isnull=False),
+                name="connection_claimed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -48,17 +48,19 @@ def imports_dispatch_due(*, now: datetime | None = None, limit: int = BATCH) -> 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        running = dict(
-            Connection.objects.filter(claimed_until__gt=now)
-            .values_list("provider")
-            .annotate(n=Count("id"))
-            .values_list("provider", "n")
-        )
         candidates = list(
             due_connections(now=now)
             .select_for_update(skip_locked=True, of=("self",))
             .only("pk", "provider")[:limit]
         )
+        running = {}
+        if candidates:
+            running = dict(
+                Connection.objects.filter(claimed_until__isnull=False, claimed_until__gt=now)
+                .values_list("provider")
+                .annotate(n=Count("id"))
+                .values_list("provider", "n")
+            )
         chosen = []
         for connection in candidates:
             spec = PROVIDERS.get(connection.provider)
