@@ -43,6 +43,8 @@ def _development_secret_key() -> str:
 
 
 SECRET_KEY = _required_in_production("SECRET_KEY", _development_secret_key)
+# Old keys that still verify sessions and password-reset links during a SECRET_KEY rotation.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 
 def _development_token_key() -> str:
