@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from connections.models import Connection
 from connections.providers.catalog import ProviderSpec
 from connections.selectors import Status
@@ -23,8 +25,9 @@ def what_to_do(*, spec: ProviderSpec, connection: Connection, status: Status) ->
         )
     if status.code == "error":
         return f"{name} is not answering. We retry automatically; nothing for you to do."
-    if status.code == "paused":
-        return f"{owner} asked us to slow down. Importing resumes at {status.label[-5:]}."
+    if status.code == "paused" and connection.paused_until:
+        resume = timezone.localtime(connection.paused_until)
+        return f"{owner} asked us to slow down. Importing resumes at {resume:%H:%M}."
     if status.code == "disabled":
         return "This feed is switched off. Enable it to import again; nothing was lost."
     if connection.last_success_at is None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from connections.admin.actions import OperateMixin
 from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin, relative
-from connections.admin.connections import OperateMixin
 from connections.models import ConnectionEvent, Credential, ImportRun
 from connections.providers import PROVIDERS
 

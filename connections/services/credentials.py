@@ -147,11 +147,15 @@ def _attach_connections(*, user, credential: Credential, feeds: list[str], now) 
             kind = ConnectionEvent.Kind.RECONNECTED
         else:
             kind = ConnectionEvent.Kind.ENABLED  # enabled again: the cursor carries on
+        missing = PROVIDERS[credential.provider].missing_permissions(feed, credential.scopes)
         connection.credential = credential
         connection.enabled = True
         connection.next_run_at = now
-        connection.last_error_code = ""
-        connection.last_error_message = ""
+        # Kept in the row so that staff can filter on it (the page derives it from the scopes).
+        connection.last_error_code = "scope_missing" if missing else ""
+        connection.last_error_message = (
+            f"Permission missing: {', '.join(p.label for p in missing)}." if missing else ""
+        )
         connection.failing_since = None
         connection.paused_until = None
         connection.save()

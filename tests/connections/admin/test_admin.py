@@ -304,3 +304,20 @@ def test_dashboard_counts_connections_by_status(as_staff, connection_factory):
     assert "Needs re-authorization 0 0 1 1" in page.replace("  ", " ")
     assert "unreachable 1" in page
     assert "Tasks waiting:" in page
+
+
+def test_permission_missing_filter_finds_a_feed_connected_without_its_scope(
+    client, staff, user, demo_connect
+):
+    from connections.providers.google_health.scopes import ACTIVITY
+
+    client.force_login(user)
+    demo_connect(client, person=user, feeds=["activities", "sleep"], granted=[ACTIVITY])
+    client.force_login(staff)
+
+    html = client.get("/admin/connections/connection/?status=permission_missing").content.decode()
+
+    sleep = Connection.objects.get(feed="sleep")
+    activities = Connection.objects.get(feed="activities")
+    assert f"/connection/{sleep.pk}/change/" in html
+    assert f"/connection/{activities.pk}/change/" not in html

@@ -232,3 +232,13 @@ def test_announced_budget_stops_before_it_runs_out(activities, http, run_import)
     assert len([c for c in http.calls if "/exercise/" in c.request.url]) == 1
     paused = Connection.objects.get(pk=activities.pk).paused_until - timezone.now()
     assert timedelta(minutes=14) < paused <= timedelta(minutes=15)
+
+
+def test_rate_limited_connection_page_says_when_it_resumes(activities, http, run_import, logged_in):
+    http.add("GET", EXERCISE, status=429, headers={"Retry-After": "600"})
+    run_import(activities)
+    resume = timezone.localtime(Connection.objects.get(pk=activities.pk).paused_until)
+
+    page = page_text(logged_in.get(f"/connect/{activities.pk}/"))
+
+    assert f"Google asked us to slow down. Importing resumes at {resume:%H:%M}." in page
