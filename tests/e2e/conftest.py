@@ -3,6 +3,7 @@ process on the configured broker, and a person driving the pages over HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
@@ -60,14 +61,10 @@ class Worker:
             return
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=10)
 
 
