@@ -8,6 +8,7 @@ from datetime import timedelta
 from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -83,7 +84,7 @@ def connection_status(*, connection: Connection) -> Status:
         )
     interval = settings.IMPORT_INTERVAL_MINUTES
     last = connection.last_success_at
-    last_words = f"Last import: {_day(last)} {_time(last)}." if last else "Not imported yet."
+    last_words = f"Last import: {naturaltime(last)}." if last else "Not imported yet."
     if connection.paused_until and connection.paused_until > now:
         return Status(
             "paused",
