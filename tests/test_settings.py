@@ -20,13 +20,14 @@ PRODUCTION = {
 }
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def _run(arguments: list[str], **env: str) -> subprocess.CompletedProcess:
+    """Python with arguments, in a clean environment plus env (settings are read at start-up)."""
     environment = {
         k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "CONN_MAX_AGE"
     }
-    environment.update(env)
+    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *arguments],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -34,6 +35,14 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         timeout=60,
         check=False,
     )
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return _run(["manage.py", *args], **env)
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess:
+    return _run(["-c", code], **env)
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "ALLOWED_HOSTS"])
@@ -53,16 +62,7 @@ def test_production_has_no_demo_provider():
         "try:\n    resolve('/sandbox/'); print('sandbox found')\n"
         "except Resolver404:\n    print('no sandbox', sorted(PROVIDERS))\n"
     )
-    environment = {**os.environ, **PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _python(code, **PRODUCTION)
 
     assert result.stdout.strip() == "no sandbox ['google_health', 'withings']", result.stderr
 
@@ -98,16 +98,7 @@ def test_production_serves_static_files_with_whitenoise(tmp_path):
         "r = Client().get(static('css/tendon.css'), secure=True, HTTP_HOST='tendon.example.org')\n"
         "print(r.status_code, r.headers.get('Cache-Control'))\n"
     )
-    environment = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _python(code, **env)
 
     assert result.stdout.split()[0] == "200", result.stderr
     assert "max-age" in result.stdout
