@@ -25,9 +25,10 @@ run: setup
 	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py setup_schedules
 	@# The web server and one worker together; Ctrl-C stops both.
-	@$(BIN)/python manage.py qcluster & worker=$$!; \
+	@export DEMO_BASE_URL=http://$(HOST):$(PORT) SITE_URL=http://$(HOST):$(PORT); \
+	$(BIN)/python manage.py qcluster & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	DEMO_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

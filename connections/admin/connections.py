@@ -179,13 +179,24 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
         spec = PROVIDERS.get(obj.provider)
         granted = set(obj.credential.scopes) if obj.credential else set()
         needed = set(spec.feeds.get(obj.feed, ())) if spec else set()
+
+        def label(scope: str) -> str:
+            permission = spec.permissions.get(scope) if spec else None
+            return permission.label if permission else scope.rsplit("/", 1)[-1]
+
         rows = [
-            (scope, "yes" if scope in needed else "", "yes" if scope in granted else "NO")
+            (
+                label(scope),
+                scope.rsplit("/", 1)[-1],
+                "yes" if scope in needed else "",
+                "yes" if scope in granted else "NO",
+            )
             for scope in sorted(needed | granted)
         ]
         return format_html(
-            "<table><tr><th>Scope</th><th>This feed needs it</th><th>Granted</th></tr>{}</table>",
-            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+            "<table><tr><th>Permission</th><th>Scope</th><th>This feed needs it</th>"
+            "<th>Granted</th></tr>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 
     @admin.display(description=f"last {HISTORY} events")

@@ -20,7 +20,10 @@ logger = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=5)  # refresh this long before the access token expires
 REFRESH_LEASE = timedelta(seconds=60)  # longer than a refresh request can take (timeouts)
 LEASE_POLL = 0.1  # seconds between looks while another worker refreshes
-IDLE_REFRESH_AFTER = timedelta(days=1)  # refresh an unused grant so the provider never retires it
+IDLE_REFRESH_AFTER = timedelta(days=1)
+RECENTLY_REFRESHED = timedelta(
+    minutes=30
+)  # refresh an unused grant so the provider never retires it
 BATCH = 500
 
 
@@ -177,10 +180,10 @@ def credentials_refresh_expiring(*, within: timedelta = timedelta(hours=1)) -> d
     """
     now = timezone.now()
     idle_since = now - IDLE_REFRESH_AFTER
+    # Expiring soon, but not just renewed: a one-hour token is not renewed every ten minutes.
+    expiring = Q(expires_at__lte=now + within, last_refreshed_at__lte=now - RECENTLY_REFRESHED)
     due = Credential.objects.filter(status=Credential.Status.ACTIVE).filter(
-        Q(expires_at__lte=now + within)
-        | Q(last_refreshed_at__lt=idle_since)
-        | Q(last_refreshed_at__isnull=True)
+        expiring | Q(last_refreshed_at__lt=idle_since) | Q(last_refreshed_at__isnull=True)
     )
     counts = {"refreshed": 0, "flagged": 0, "failed": 0}
     for credential in due.only("pk").iterator():

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.e2e.conftest import live_demo, mailbox, worker_factory  # noqa: F401 - shared fixtures
 
@@ -45,6 +46,9 @@ def page(request, monkeypatch):
             name = re.sub(r"[^\w.-]", "_", request.node.nodeid)
             tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         browser.close()
+        # ORM calls made under Playwright's loop got connections of their own: close them, or
+        # the test database cannot be dropped at the end of the run.
+        connections.close_all()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

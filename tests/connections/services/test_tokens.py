@@ -105,8 +105,9 @@ def test_invalid_grant_flags_the_credential(credential_factory, http):
 
 @pytest.mark.django_db
 def test_refresher_renews_only_tokens_expiring_within_the_hour(credential_factory, http):
-    soon = credential_factory(expires_in=timedelta(minutes=30))
+    soon = credential_factory(expires_in=timedelta(minutes=20), refreshed_ago=timedelta(minutes=40))
     later = credential_factory(expires_in=timedelta(hours=5))
+    just_renewed = credential_factory(expires_in=timedelta(minutes=55))
     http.add("POST", GOOGLE["token_url"], json=ROTATED)
 
     counts = credentials_refresh_expiring()
@@ -114,6 +115,7 @@ def test_refresher_renews_only_tokens_expiring_within_the_hour(credential_factor
     assert counts == {"refreshed": 1, "flagged": 0, "failed": 0}
     assert Credential.objects.get(pk=soon.pk).access_token == "new-access"
     assert Credential.objects.get(pk=later.pk).access_token == "old-access"
+    assert Credential.objects.get(pk=just_renewed.pk).access_token == "old-access"
 
 
 @pytest.mark.django_db(transaction=True)
