@@ -128,6 +128,6 @@ def connection_import_now(*, connection: Connection, actor=None) -> ImportRun:
                 connection=locked,
                 kind=ConnectionEvent.Kind.IMPORT_REQUESTED,
                 actor=actor,
-                message="Import requested.",
+                message="Queued now instead of at the next scheduled time.",
             )
     return run
