@@ -200,13 +200,12 @@ def connection_timeline(*, connection: Connection, limit: int = 20) -> list[Conn
 
 
 def credentials_needing_user(*, user) -> list[Credential]:
-    """Live grants that only the user can fix, with the moment data stopped flowing."""
-    credentials = list(
+    """Live grants that only the user can fix, oldest incident first."""
+    return list(
         Credential.objects.filter(user=user, status=Credential.Status.NEEDS_REAUTH)
         .prefetch_related("connections")
         .order_by("status_changed_at")
     )
-    return credentials
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def http():
         yield mock
 
 
-def _forward_to_django(request):
+def serve_from_demo(request):
     """Serve a request to the demo provider with Django's test client (no browser cookies)."""
     parts = urlsplit(request.url)
     headers = {}
@@ -128,7 +128,7 @@ def demo_http(http, demo_app):
     """The demo provider's HTTP served in-process by its real views."""
     pattern = re.compile(re.escape(DEMO_BASE) + r"/sandbox/.*")
     for method in ("GET", "POST"):
-        http.add_callback(method, pattern, callback=_forward_to_django)
+        http.add_callback(method, pattern, callback=serve_from_demo)
     return http
 
 

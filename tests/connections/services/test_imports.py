@@ -11,7 +11,7 @@ from django.utils import timezone
 from connections.models import Connection, ImportRun
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
 from sandbox import data
-from tests.conftest import page_text
+from tests.conftest import page_text, serve_from_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +90,8 @@ def test_a_run_that_dies_mid_way_resumes_with_no_gap_and_no_duplicate(
             calls["n"] += 1
             if calls["n"] > 2 and BodyMeasurement.objects.exists():
                 raise requests.ConnectionError("the network went away")
-        from tests.conftest import _forward_to_django
 
-        return _forward_to_django(request)
+        return serve_from_demo(request)
 
     http.reset()
     http.add_callback("GET", original[0].url, callback=failing_after_two_pages)
