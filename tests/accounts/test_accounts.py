@@ -57,3 +57,19 @@ def test_pages_share_the_navigation(logged_in):
 
 def test_allauth_connections_page_leads_to_connect(logged_in):
     assert logged_in.get("/accounts/3rdparty/")["Location"] == "/connect/"
+
+
+def test_email_preference_can_be_switched_off(logged_in, user):
+    response = logged_in.post("/accounts/notifications/", {}, follow=True)
+
+    user.refresh_from_db()
+    assert not user.notify_by_email
+    assert "Your e-mail preference is saved." in page_text(response)
+
+
+def test_email_preference_needs_a_login(client, user):
+    response = client.post("/accounts/notifications/", {})
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.notify_by_email

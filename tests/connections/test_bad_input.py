@@ -121,7 +121,7 @@ def test_withings_non_zero_status_changes_nothing(logged_in, withings_app, oauth
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("action", ["disable", "enable", "remove", "reconnect"])
+@pytest.mark.parametrize("action", ["disable", "enable", "remove", "reconnect", "sync"])
 def test_another_users_connection_is_not_found(client, user_factory, google_connect, action):
     owner = user_factory("owner@example.com")
     client.force_login(owner)
@@ -151,7 +151,7 @@ def test_another_users_connection_page_is_not_found(client, user_factory, google
     assert client.get(f"/connect/{connection.pk}/remove/").status_code == 404
 
 
-@pytest.mark.parametrize("action", ["disable", "enable", "reconnect"])
+@pytest.mark.parametrize("action", ["disable", "enable", "reconnect", "sync"])
 def test_get_on_a_state_changing_url_changes_nothing(connected_google, action):
     from connections.models import Connection
 
@@ -203,3 +203,25 @@ def test_callback_when_logged_out_connects_nothing(client, google_app):
 
     assert response.status_code == 302
     assert snapshot() == before
+
+
+def test_enable_with_a_feed_the_provider_does_not_offer_is_refused(logged_in, withings_app):
+    before = snapshot()
+
+    response = logged_in.post("/connect/withings/enable/", {"feeds": ["sleep"]})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in page_text(response)
+    assert snapshot() == before
+
+
+def test_sync_of_a_connection_needing_reauthorization_is_refused(connected_google):
+    from connections.models import Connection, Credential, ImportRun
+
+    Credential.objects.update(status=Credential.Status.NEEDS_REAUTH)
+    connection = Connection.objects.get()
+
+    response = connected_google.post(f"/connect/{connection.pk}/sync/", follow=True)
+
+    assert "cannot be imported now: see what to do below" in page_text(response)
+    assert not ImportRun.objects.exists()

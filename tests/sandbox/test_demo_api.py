@@ -152,3 +152,37 @@ def test_signing_in_to_the_sandbox_does_not_sign_in_to_tendon(client, user, demo
     client.post("/sandbox/login/", {"email": user.email, "password": PASSWORD})
 
     assert client.get("/connect/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"pageToken": "not-a-token"},
+        {"pageSize": "many"},
+        {"filter": 'sleep.interval.end_time >= "soon"'},
+    ],
+    ids=["page_token", "page_size", "filter"],
+)
+def test_malformed_query_gets_invalid_argument(token, params):
+    response = _get(f"{API}/dataTypes/sleep/dataPoints", token(scopes.SLEEP), **params)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_sandbox_sign_in_with_a_wrong_password_says_so(client, user, demo_app):
+    response = client.post("/sandbox/login/", {"email": user.email, "password": "wrong"})
+
+    assert "That e-mail and password do not match a demo account." in response.content.decode()
+    assert "sandbox_person_id" not in client.session
+
+
+def test_sandbox_sign_in_does_not_redirect_off_site(client, user, demo_app):
+    from tests.conftest import PASSWORD
+
+    response = client.post(
+        "/sandbox/login/",
+        {"email": user.email, "password": PASSWORD, "next": "https://evil.example/steal"},
+    )
+
+    assert response["Location"] == "/sandbox/"

@@ -321,3 +321,15 @@ def test_permission_missing_filter_finds_a_feed_connected_without_its_scope(
     activities = Connection.objects.get(feed="activities")
     assert f"/connection/{sleep.pk}/change/" in html
     assert f"/connection/{activities.pk}/change/" not in html
+
+
+def test_backfill_with_a_bad_date_changes_nothing(as_staff, connection_factory):
+    cursor = timezone.now().replace(microsecond=0)
+    connection = connection_factory(cursor=cursor)
+
+    response = _action(as_staff, "reset_cursor", connection, apply="1", since="31/02/2026")
+
+    assert "Enter a valid date." in page_text(response)
+    connection.refresh_from_db()
+    assert connection.cursor == cursor
+    assert not connection.events.filter(kind=ConnectionEvent.Kind.BACKFILL).exists()

@@ -242,3 +242,18 @@ def test_rate_limited_connection_page_says_when_it_resumes(activities, http, run
     page = page_text(logged_in.get(f"/connect/{activities.pk}/"))
 
     assert f"Google asked us to slow down. Importing resumes at {resume:%H:%M}." in page
+
+
+def test_user_who_switched_emails_off_still_sees_the_banner_but_gets_no_email(
+    activities, user, http, run_import, logged_in, django_capture_on_commit_callbacks
+):
+    user.notify_by_email = False
+    user.save()
+    _expire(activities.credential)
+    http.add("POST", GOOGLE["token_url"], status=400, json={"error": "invalid_grant"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(activities)
+
+    assert len(mail.outbox) == 0
+    assert "needs you to reconnect" in page_text(logged_in.get("/connect/"))

@@ -149,3 +149,26 @@ def test_detail_page_shows_the_run(logged_in, demo_connected, run_import):
 
     assert "Import history" in page
     assert f"{run.created_count}" in page and "Imported" in page
+
+
+def test_known_per_user_budget_pauses_before_it_runs_out(demo_connected, run_import, http):
+    from connections.models import Credential
+
+    sleep = demo_connected("sleep")["sleep"]
+    Credential.objects.filter(pk=sleep.credential_id).update(
+        calls_window_start=timezone.now() - timedelta(minutes=10), calls_in_window=148
+    )
+    calls_before = len(http.calls)
+
+    run = run_import(Connection.objects.get(pk=sleep.pk))
+
+    assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "rate_limited")
+    assert len(http.calls) == calls_before  # not one request spent
+    paused = Connection.objects.get(pk=sleep.pk).paused_until - timezone.now()
+    assert timedelta(minutes=49) < paused <= timedelta(minutes=50)
+
+
+def test_run_task_for_a_vanished_run_does_nothing(db):
+    from connections.tasks import run_import as task
+
+    assert task(999_999) == "gone"
