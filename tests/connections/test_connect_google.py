@@ -116,3 +116,15 @@ def test_provider_without_client_id_is_not_offered(logged_in):
 
     assert "Fitbit & Pixel Watch (Google Health)" not in page
     assert logged_in.get("/connect/google_health/enable/").status_code == 404
+
+
+def test_remove_revokes_the_grant_at_google(logged_in, user, google_connect, http):
+    google_connect(logged_in, feeds=["sleep"])
+    http.add("POST", GOOGLE["revoke_url"], status=200)
+    connection = Connection.objects.get(user=user)
+
+    response = logged_in.post(f"/connect/{connection.pk}/remove/", follow=True)
+
+    assert query_of("?" + http.calls[-1].request.body) == {"token": "1//0g-sample-refresh-token"}
+    assert "Google has revoked our access." in page_text(response)
+    assert Credential.objects.get(user=user).refresh_token == ""
