@@ -120,6 +120,12 @@ class Card:
     previous_accounts: list[str] = field(default_factory=list)
 
     @property
+    def feeds_in_words(self) -> str:
+        """'activities, sleep and daily summary', for the sentence under Enable."""
+        names = [Feed(feed).label.lower() for feed in self.spec.feeds]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+    @property
     def primary_connection(self) -> Connection | None:
         for row in self.rows:
             if row.connection is not None:

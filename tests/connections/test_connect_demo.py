@@ -24,6 +24,12 @@ def test_enable_connects_the_chosen_feeds(logged_in, user, demo_connect):
     assert all(c.enabled for c in credential.connections.all())
 
 
+def test_unconnected_provider_says_what_it_imports(logged_in, demo_app):
+    page = page_text(logged_in.get("/connect/"))
+
+    assert "Imports activities, sleep, body, heart rate and daily summary." in page
+
+
 def test_enable_page_lists_each_permission_with_its_reason(logged_in, demo_app):
     page = page_text(logged_in.get("/connect/demo/enable/?feed=sleep"))
 
