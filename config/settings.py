@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.BrowserTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -259,13 +260,15 @@ if Q_BROKER_URL.startswith(("redis://", "rediss://")):
 else:
     Q_CLUSTER["orm"] = "default"
 
-# The cache: shared through Redis when there is one (django-q2's worker heartbeats, allauth's
-# rate limits across web processes); otherwise per process.
-CACHE_URL = env.str("CACHE_URL", default=Q_BROKER_URL if Q_BROKER_URL.startswith("redis") else "")
-if CACHE_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    }
+# The cache carries django-q2's worker heartbeats to the health dashboard and allauth's rate
+# limits across web processes, so it must be shared between processes: Redis when there is one,
+# otherwise files in var/ (shared by every process on this machine).
+CACHE_URL = env.str("CACHE_URL", default="") or (
+    Q_BROKER_URL
+    if Q_BROKER_URL.startswith(("redis://", "rediss://"))
+    else f"filecache://{BASE_DIR / 'var' / 'cache'}"
+)
+CACHES = {"default": env.cache_url_config(CACHE_URL)}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -102,3 +102,22 @@ def test_production_serves_static_files_with_whitenoise(tmp_path):
 
     assert result.stdout.split()[0] == "200", result.stderr
     assert "max-age" in result.stdout
+
+
+def test_without_redis_a_workers_heartbeat_reaches_the_web_process():
+    key = f"Q_STAT:tendon-probe-{secrets.token_hex(4)}"
+    no_redis = {"DEBUG": "1", "Q_BROKER_URL": "", "CACHE_URL": ""}
+    worker = _python(
+        "import django; django.setup(); from django_q.brokers import get_broker\n"
+        f"get_broker().set_stat({key!r}, 'alive', 60)\n",
+        **no_redis,
+    )
+    assert worker.returncode == 0, worker.stderr
+
+    web = _python(
+        "import django; django.setup(); from django_q.brokers import get_broker\n"
+        "print(get_broker().get_stats('Q_STAT:*'))\n",
+        **no_redis,
+    )
+
+    assert "alive" in web.stdout, web.stderr
