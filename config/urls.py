@@ -6,6 +6,10 @@ from django.views.generic import RedirectView
 from accounts.views import notification_preferences
 from connections.admin.dashboard import health_dashboard
 
+admin.site.site_header = "Tendon support"
+admin.site.site_title = "Tendon support"
+admin.site.index_title = "Connections, people and their data"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="connect", permanent=False)),
     # Providers are managed on /connect/, never through allauth's own connections page.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils import timezone
@@ -40,7 +42,12 @@ def relative(moment, *, empty: str = "—"):
         return empty
     local = timezone.localtime(moment)
     now = timezone.now()
-    words = f"{timesince(moment, now)} ago" if moment <= now else f"in {timeuntil(moment, now)}"
+    if abs(now - moment) < timedelta(minutes=1):
+        words = "just now"
+    elif moment < now:
+        words = f"{timesince(moment, now)} ago"
+    else:
+        words = f"in {timeuntil(moment, now)}"
     return format_html(
         '<span title="{}">{} <small>({})</small></span>',
         local,
