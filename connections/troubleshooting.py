@@ -23,11 +23,18 @@ def what_to_do(*, spec: ProviderSpec, connection: Connection, status: Status) ->
             f"You did not allow {what} data. \u201cAllow {what} data\u201d asks only for that "
             "permission."
         )
-    if status.code == "error":
-        return f"{name} is not answering. We retry automatically; nothing for you to do."
     if status.code == "paused" and connection.paused_until:
         resume = timezone.localtime(connection.paused_until)
         return f"{owner} asked us to slow down. Importing resumes at {resume:%H:%M}."
+    if status.code == "error" or connection.failing_since:
+        retry = timezone.localtime(connection.next_run_at) if connection.next_run_at else None
+        when = f" (next try at {retry:%H:%M})" if retry and retry > timezone.now() else ""
+        if connection.last_error_code == "bad_response":
+            return (
+                f"{name} answered with something we could not read, so nothing was stored. "
+                f"We retry automatically{when}; nothing for you to do."
+            )
+        return f"{name} is not answering. We retry automatically{when}; nothing for you to do."
     if status.code == "disabled":
         return "This feed is switched off. Enable it to import again; nothing was lost."
     if connection.last_success_at is None:

@@ -244,6 +244,30 @@ def test_rate_limited_connection_page_says_when_it_resumes(activities, http, run
     assert f"Google asked us to slow down. Importing resumes at {resume:%H:%M}." in page
 
 
+def test_failing_connection_page_says_we_retry_on_our_own(activities, http, run_import, logged_in):
+    http.add("GET", EXERCISE, status=503, body="unavailable")
+    run_import(activities)
+    retry = timezone.localtime(Connection.objects.get(pk=activities.pk).next_run_at)
+
+    page = page_text(logged_in.get(f"/connect/{activities.pk}/"))
+
+    assert (
+        f"Fitbit & Pixel Watch is not answering. We retry automatically (next try at "
+        f"{retry:%H:%M}); nothing for you to do." in page
+    )
+
+
+def test_garbage_from_the_provider_is_explained_on_the_connection_page(
+    activities, http, run_import, logged_in
+):
+    http.add("GET", EXERCISE, body="<html>oops</html>", content_type="text/html")
+    run_import(activities)
+
+    page = page_text(logged_in.get(f"/connect/{activities.pk}/"))
+
+    assert "answered with something we could not read, so nothing was stored" in page
+
+
 def test_user_who_switched_emails_off_still_sees_the_banner_but_gets_no_email(
     activities, user, http, run_import, logged_in, django_capture_on_commit_callbacks
 ):
