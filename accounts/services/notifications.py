@@ -48,6 +48,7 @@ def notify_reconnect_needed(*, credential_id: int) -> bool:
     send_mail(
         subject=f"Reconnect {name} to keep your data flowing",
         message=render_to_string("email/reconnect_needed.txt", context),
+        html_message=render_to_string("email/reconnect_needed.html", context),
         from_email=None,
         recipient_list=[user.email],
     )

@@ -126,6 +126,25 @@ def test_dead_refresh_token_flags_once_and_emails_once(
     assert "Fitbit & Pixel Watch needs you to reconnect" in page
 
 
+def test_reconnect_email_has_one_button_and_a_way_to_stop_them(
+    activities, http, run_import, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://tendon.example.org"
+    _expire(activities.credential)
+    http.add(
+        "POST", GOOGLE["token_url"], status=400, json=fixture_json("google_health", "invalid_grant")
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(activities)
+
+    [(html, mimetype)] = mail.outbox[0].alternatives
+    assert mimetype == "text/html"
+    assert f'href="https://tendon.example.org/connect/{activities.pk}/"' in html
+    assert "Reconnect Fitbit &amp; Pixel Watch</a>" in html
+    assert 'href="https://tendon.example.org/accounts/notifications/"' in html
+
+
 def test_401_that_survives_a_refresh_flags_the_grant(activities, http, run_import):
     http.add("GET", EXERCISE, status=401, json=fixture_json("google_health", "error_401"))
     http.add("POST", GOOGLE["token_url"], json=fixture_json("google_health", "token_refreshed"))
