@@ -160,13 +160,14 @@ def credential_flag(*, credential: Credential, reason: str, actor=None) -> bool:
         locked.status = Credential.Status.NEEDS_REAUTH
         locked.status_changed_at = timezone.now()
         locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+        told = " We e-mailed you." if locked.user.notify_by_email else ""
+        message = f"The provider no longer accepts our access: {reason.rstrip('.')[:200]}.{told}"
         for connection in locked.connections.all():
             event_record(
                 connection=connection,
                 kind=ConnectionEvent.Kind.FLAGGED,
                 actor=actor,
-                message=f"The provider no longer accepts our access ({reason[:200]}); "
-                "we e-mailed you.",
+                message=message,
             )
         transaction.on_commit(lambda: notify_reconnect_needed(credential_id=locked.pk))
     logger.info("Credential %s flagged for re-authorization: %s", credential.pk, reason)

@@ -124,6 +124,9 @@ def test_dead_refresh_token_flags_once_and_emails_once(
     assert "Nothing imported so far is lost" in mail.outbox[0].body
     page = page_text(logged_in.get("/connect/"))
     assert "Fitbit & Pixel Watch needs you to reconnect" in page
+    assert "access: Google refused the grant (invalid_grant). We e-mailed you." in page_text(
+        logged_in.get(f"/connect/{activities.pk}/")
+    )
 
 
 def test_reconnect_email_has_one_button_and_a_way_to_stop_them(
@@ -300,3 +303,4 @@ def test_user_who_switched_emails_off_still_sees_the_banner_but_gets_no_email(
 
     assert len(mail.outbox) == 0
     assert "needs you to reconnect" in page_text(logged_in.get("/connect/"))
+    assert "We e-mailed you" not in page_text(logged_in.get(f"/connect/{activities.pk}/"))
