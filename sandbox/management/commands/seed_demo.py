@@ -8,6 +8,7 @@ from allauth.socialaccount.models import SocialApp
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from oauth2_provider.models import get_application_model
 
 DEMO_EMAIL = "demo@example.com"
@@ -26,17 +27,40 @@ class Command(BaseCommand):
             "http://localhost:8000.",
         )
 
+        parser.add_argument(
+            "--reset-password",
+            action="store_true",
+            help="Set the demo user's password back to the one this command prints.",
+        )
+
+    @staticmethod
+    def _demo_password(*, reset: bool) -> str | None:
+        """The demo user's password, or None when they chose their own.
+
+        Derived from this checkout's SECRET_KEY, so a restart neither changes it nor signs the
+        person out, and no password is written down anywhere."""
+        password = salted_hmac("tendon.seed_demo", DEMO_EMAIL).hexdigest()[:16]
+        user, created = get_user_model().objects.get_or_create(email=DEMO_EMAIL)
+        if created or reset or not user.has_usable_password():
+            user.set_password(password)
+            user.save()
+            return password
+        return password if user.check_password(password) else None
+
     @transaction.atomic
-    def handle(self, *args, base_urls: list[str] | None = None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        base_urls: list[str] | None = None,
+        reset_password: bool = False,
+        **options,
+    ) -> None:
         base_urls = base_urls or ["http://127.0.0.1:8000"]
         base_urls = sorted(
             {u.rstrip("/") for u in base_urls}
             | {u.rstrip("/").replace("127.0.0.1", "localhost") for u in base_urls}
         )
-        password = secrets.token_urlsafe(9)
-        user, _ = get_user_model().objects.get_or_create(email=DEMO_EMAIL)
-        user.set_password(password)
-        user.save()
+        password = self._demo_password(reset=reset_password)
 
         app, _ = SocialApp.objects.get_or_create(
             provider="demo", defaults={"name": "Demo Health", "client_id": CLIENT_ID}
@@ -64,7 +88,12 @@ class Command(BaseCommand):
         url = base_urls[0]
         self.stdout.write(
             self.style.SUCCESS("Demo ready.")
-            + f"\n  Open {url}/ and log in as {DEMO_EMAIL} with password {password}"
+            + f"\n  Open {url}/ and log in as {DEMO_EMAIL} with "
+            + (
+                f"password {password}"
+                if password
+                else "the password you chose (or run manage.py seed_demo --reset-password)"
+            )
             + "\n  (or sign up as yourself). Then My Account > Connect > Demo Health > Enable."
             + "\n  The demo provider signs you in with the same e-mail and password; its page"
             + f"\n  {url}/sandbox/ lets you expire or revoke the grant.\n"
