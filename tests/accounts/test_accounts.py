@@ -73,3 +73,11 @@ def test_email_preference_needs_a_login(client, user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.notify_by_email
+
+
+@pytest.mark.parametrize("page", ["/accounts/login/", "/accounts/signup/"])
+def test_providers_are_not_offered_as_a_way_to_log_in(client, demo_app, page):
+    text = page_text(client.get(page))
+
+    assert "Demo Health" not in text
+    assert "third-party" not in text
