@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
 
@@ -15,9 +17,79 @@ LATEST = 20
 @dataclass
 class FeedData:
     title: str
+    slug: str  # as in /data/<slug>.csv
     count: int
     rows: list
     columns: list[str]
+
+
+@dataclass(frozen=True)
+class Export:
+    """One feed's records as a download: every record, newest first, in plain columns."""
+
+    model: type
+    order: str
+    fields: tuple[str, ...]
+
+
+EXPORTS: dict[str, Export] = {
+    "activities": Export(
+        Activity,
+        "-start",
+        (
+            "start",
+            "activity_type",
+            "name",
+            "duration",
+            "distance_m",
+            "calories",
+            "steps",
+            "average_heart_rate",
+        ),
+    ),
+    "sleep": Export(SleepSession, "-start", ("start", "end", "minutes_asleep", "stages")),
+    "body": Export(
+        BodyMeasurement, "-measured_at", ("measured_at", "weight_kg", "bmi", "fat_percent")
+    ),
+    "daily": Export(
+        DailySummary,
+        "-date",
+        ("date", "steps", "calories", "distance_m", "active_minutes", "resting_heart_rate"),
+    ),
+}
+EXPORT_COLUMNS = ("source", "provider_account", "record_id")
+
+
+def _plain(value):
+    if isinstance(value, timedelta):
+        return round(value.total_seconds())
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def records_export(*, user, feed: str) -> tuple[list[str], Iterator[dict]]:
+    """The columns and, lazily, every row of one feed of the user's data. KeyError: no such feed."""
+    export = EXPORTS[feed]
+    columns = [*EXPORT_COLUMNS, *("duration_s" if f == "duration" else f for f in export.fields)]
+    rows = (
+        export.model.objects.filter(user=user)
+        .order_by(export.order, "pk")
+        .values_list("provider", "account_uid", "key", *export.fields)
+        .iterator(chunk_size=2000)
+    )
+
+    def plain_rows() -> Iterator[dict]:
+        for provider, account, key, *values in rows:
+            yield dict(
+                zip(
+                    columns,
+                    [source_name(provider), account, key, *map(_plain, values)],
+                    strict=True,
+                )
+            )
+
+    return columns, plain_rows()
 
 
 def _latest(queryset: QuerySet, order: str) -> list:
@@ -30,32 +102,36 @@ def my_data(*, user) -> list[FeedData]:
     sections = [
         (
             "Activities",
+            "activities",
             Activity.objects.filter(**owned),
             "-start",
             ["When", "Activity", "Duration", "Distance (km)", "Calories", "Source"],
         ),
         (
             "Sleep",
+            "sleep",
             SleepSession.objects.filter(**owned),
             "-start",
             ["Night of", "Asleep (h)", "Stages (min)", "Source"],
         ),
         (
             "Body",
+            "body",
             BodyMeasurement.objects.filter(**owned),
             "-measured_at",
             ["When", "Weight (kg)", "Body fat (%)", "Source"],
         ),
         (
             "Daily summary",
+            "daily",
             DailySummary.objects.filter(**owned),
             "-date",
             ["Day", "Steps", "Distance (km)", "Calories", "Active min", "Resting HR", "Source"],
         ),
     ]
     return [
-        FeedData(title, queryset.count(), _latest(queryset, order), columns)
-        for title, queryset, order, columns in sections
+        FeedData(title, slug, queryset.count(), _latest(queryset, order), columns)
+        for title, slug, queryset, order, columns in sections
     ]
 
 

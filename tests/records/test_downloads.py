@@ -1,0 +1,89 @@
+"""My data: every record of a feed can be downloaded, as CSV or JSON, by its owner only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from records.models import Activity, DailySummary, SleepSession
+
+pytestmark = pytest.mark.django_db
+
+
+def _download(client, path: str) -> tuple[str, str]:
+    response = client.get(path)
+    assert response.status_code == 200
+    return response["Content-Disposition"], b"".join(response.streaming_content).decode()
+
+
+def test_csv_has_every_record_of_the_feed_not_just_the_latest(
+    logged_in, demo_connected, run_import, user
+):
+    run_import(demo_connected("daily")["daily"])
+    count = DailySummary.objects.filter(user=user).count()
+    assert count > 20  # more than the page shows
+
+    disposition, body = _download(logged_in, "/data/daily.csv")
+
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert disposition.startswith('attachment; filename="tendon-daily-')
+    assert len(rows) == count
+    newest = DailySummary.objects.filter(user=user).order_by("-date").first()
+    assert rows[0]["date"] == newest.date.isoformat()
+    assert rows[0]["steps"] == str(newest.steps)
+    assert rows[0]["source"] == "Demo Health"
+
+
+def test_json_keeps_durations_and_sleep_stages_readable(
+    logged_in, demo_connected, run_import, user
+):
+    connections = demo_connected("activities", "sleep")
+    run_import(connections["activities"])
+    run_import(connections["sleep"])
+
+    _, activities = _download(logged_in, "/data/activities.json")
+    _, sleep = _download(logged_in, "/data/sleep.json")
+
+    first = json.loads(activities)[0]
+    newest = Activity.objects.filter(user=user).order_by("-start").first()
+    assert first["record_id"] == newest.key
+    assert first["duration_s"] == newest.duration.total_seconds()
+    night = json.loads(sleep)[0]
+    assert night["stages"] == SleepSession.objects.get(user=user, key=night["record_id"]).stages
+
+
+def test_a_download_holds_only_the_owners_records(
+    client, logged_in, user_factory, demo_connected, run_import
+):
+    run_import(demo_connected("sleep")["sleep"])
+    client.force_login(user_factory())
+
+    _, body = _download(client, "/data/sleep.csv")
+
+    assert body.strip().splitlines() == [
+        "source,provider_account,record_id,start,end,minutes_asleep,stages"
+    ]
+
+
+@pytest.mark.parametrize("path", ["/data/passwords.csv", "/data/sleep.xml"])
+def test_an_unknown_download_is_not_found(logged_in, path):
+    assert logged_in.get(path).status_code == 404
+
+
+def test_downloads_need_a_login(client):
+    response = client.get("/data/sleep.csv")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_data_page_offers_the_downloads(logged_in, demo_connected, run_import):
+    run_import(demo_connected("daily")["daily"])
+
+    page = logged_in.get("/data/").content.decode()
+
+    assert 'href="/data/daily.csv"' in page and 'href="/data/daily.json"' in page
+    assert "The latest 20 are shown." in page
