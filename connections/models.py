@@ -9,6 +9,14 @@ from django.utils import timezone
 from connections.crypto import EncryptedTextField
 
 
+def provider_name(provider: str) -> str:
+    """'Demo Health' for 'demo': the name people read, for a provider id."""
+    from connections.providers import PROVIDERS  # the registry imports clients, not models
+
+    spec = PROVIDERS.get(provider)
+    return spec.name if spec else provider
+
+
 class Feed(models.TextChoices):
     ACTIVITIES = "activities", "Activities"
     SLEEP = "sleep", "Sleep"
@@ -64,7 +72,7 @@ class Credential(models.Model):
         indexes = [models.Index(fields=["user", "provider"], name="credential_user_provider")]
 
     def __str__(self) -> str:
-        return f"{self.provider}: {self.account_label or self.account_uid}"
+        return f"{provider_name(self.provider)}: {self.account_label or self.account_uid}"
 
     @property
     def is_usable(self) -> bool:
@@ -144,7 +152,7 @@ class Connection(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider} {self.get_feed_display()} (#{self.pk})"
+        return f"{provider_name(self.provider)} · {self.get_feed_display()} (#{self.pk})"
 
 
 class ImportRun(models.Model):
