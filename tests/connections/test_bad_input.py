@@ -147,8 +147,11 @@ def test_another_users_connection_page_is_not_found(client, user_factory, google
     connection = Connection.objects.get(user=owner)
     client.force_login(user_factory("intruder@example.com"))
 
-    assert client.get(f"/connect/{connection.pk}/").status_code == 404
-    assert client.get(f"/connect/{connection.pk}/remove/").status_code == 404
+    for page in (f"/connect/{connection.pk}/", f"/connect/{connection.pk}/remove/"):
+        response = client.get(page)
+        assert response.status_code == 404
+        assert "There is nothing here for your account." in page_text(response)
+        assert "owner@example.com" not in page_text(response)
 
 
 @pytest.mark.parametrize("action", ["disable", "enable", "reconnect", "sync"])
