@@ -81,3 +81,10 @@ def test_providers_are_not_offered_as_a_way_to_log_in(client, demo_app, page):
 
     assert "Demo Health" not in text
     assert "third-party" not in text
+
+
+def test_account_emails_are_signed_by_tendon(client, user):
+    client.post("/accounts/password/reset/", {"email": user.email})
+
+    assert mail.outbox[0].body.startswith("Hello,\n")
+    assert "— Tendon (testserver)" in mail.outbox[0].body
