@@ -55,6 +55,16 @@ def test_pages_share_the_navigation(logged_in):
     assert "Log out" in page
 
 
+def test_settings_lead_to_password_e_mail_and_preferences(logged_in):
+    connect = logged_in.get("/connect/").content.decode()
+    settings_page = logged_in.get("/accounts/notifications/").content.decode()
+
+    assert 'href="/accounts/notifications/"' in connect
+    assert 'href="/accounts/password/change/"' in settings_page
+    assert 'href="/accounts/email/"' in settings_page
+    assert 'name="notify_by_email"' in settings_page
+
+
 def test_allauth_connections_page_leads_to_connect(logged_in):
     assert logged_in.get("/accounts/3rdparty/")["Location"] == "/connect/"
 
