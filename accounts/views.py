@@ -1,8 +1,11 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+
+from accounts.services.deletion import user_delete
 
 
 @login_required
@@ -14,3 +17,19 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your e-mail preference is saved.")
         return redirect("notification_preferences")
     return render(request, "accounts/notifications.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if not request.user.check_password(request.POST.get("password", "")):
+            messages.error(request, "That password is not right. Nothing was deleted.")
+            return render(request, "accounts/delete.html", status=400)
+        user_delete(user=request.user)
+        logout(request)
+        messages.success(
+            request, "Your account and everything imported into it are deleted. Goodbye."
+        )
+        return redirect("account_login")
+    return render(request, "accounts/delete.html")
