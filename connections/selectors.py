@@ -79,6 +79,7 @@ def connection_status(*, connection: Connection) -> Status:
         return Status(
             "error",
             f"Error: not answering since {_day(connection.failing_since)}",
+            f"{name} has not answered since {_day(connection.failing_since)}. "
             "We keep trying automatically; nothing for you to do yet.",
             "bad-outline",
         )

@@ -88,7 +88,12 @@ def test_days_of_nothing_but_failures_show_error_not_reauth(activities, http, ru
     status = _status(activities)
 
     assert status.label.startswith("Error: not answering since ")
-    assert status.explanation == "We keep trying automatically; nothing for you to do yet."
+    since = f"{timezone.now() - timedelta(days=4):%-d %B}"
+    assert status.explanation == (
+        f"Fitbit & Pixel Watch has not answered since {since}. "
+        "We keep trying automatically; nothing for you to do yet."
+    )
+    assert status.code == "error"
 
 
 def test_success_after_failures_clears_the_error(activities, http, run_import):
