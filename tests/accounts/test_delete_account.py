@@ -73,3 +73,19 @@ def test_deleting_needs_a_login(client, user):
 
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert get_user_model().objects.filter(pk=user.pk).exists()
+
+
+def test_deleting_without_the_csrf_token_deletes_nothing(imported, user):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    before = snapshot()
+
+    response = strict.post("/accounts/delete/", {"password": PASSWORD})
+
+    assert response.status_code == 403
+    assert "That form has expired" in page_text(response)
+    assert "Nothing was changed." in page_text(response)
+    assert snapshot() == before
+    assert SleepSession.objects.count() == 1

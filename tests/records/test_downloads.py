@@ -70,7 +70,10 @@ def test_a_download_holds_only_the_owners_records(
 
 @pytest.mark.parametrize("path", ["/data/passwords.csv", "/data/sleep.xml"])
 def test_an_unknown_download_is_not_found(logged_in, path):
-    assert logged_in.get(path).status_code == 404
+    response = logged_in.get(path)
+
+    assert response.status_code == 404
+    assert "There is nothing here for your account." in response.content.decode()
 
 
 def test_downloads_need_a_login(client):
