@@ -1,3 +1,4 @@
+from allauth.account.views import EmailView
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -6,6 +7,25 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.services.deletion import user_delete
+
+
+class EmailAddressesView(EmailView):
+    """allauth's e-mail addresses page; only a confirmed address can become the login address."""
+
+    def _action_primary(self, request: HttpRequest, *args, **kwargs):
+        address = self._get_email_address(request)
+        if address is not None and not address.verified:
+            messages.error(
+                request,
+                f"Confirm {address.email} first: follow the link we sent to it (or press "
+                "\u201cRe-send verification\u201d). Only a confirmed address can be the one you "
+                "log in with. Nothing was changed.",
+            )
+            return redirect("account_email")
+        return super()._action_primary(request, *args, **kwargs)
+
+
+email_addresses = EmailAddressesView.as_view()
 
 
 @login_required

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts.views import account_delete, notification_preferences
+from accounts.views import account_delete, email_addresses, notification_preferences
 from connections.admin.dashboard import health_dashboard
 
 admin.site.site_header = "Tendon support"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/3rdparty/", RedirectView.as_view(pattern_name="connect", permanent=False)),
     path("accounts/notifications/", notification_preferences, name="notification_preferences"),
     path("accounts/delete/", account_delete, name="account_delete"),
+    path("accounts/email/", email_addresses, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("connect/", include("connections.urls")),
     path("data/", include("records.urls")),

@@ -58,9 +58,14 @@ def provider_endpoints(settings):
 def user_factory(db, django_user_model):
     counter = iter(range(1, 10_000))
 
-    def make(email: str | None = None, **fields):
+    def make(email: str | None = None, *, verified: bool = True, **fields):
+        """A person who signed up with email and (unless verified=False) confirmed it."""
+        from allauth.account.models import EmailAddress
+
         email = email or f"person{next(counter)}@example.com"
-        return django_user_model.objects.create_user(email=email, password=PASSWORD, **fields)
+        person = django_user_model.objects.create_user(email=email, password=PASSWORD, **fields)
+        EmailAddress.objects.create(user=person, email=email, primary=True, verified=verified)
+        return person
 
     return make
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 
@@ -10,15 +12,19 @@ from tests.conftest import PASSWORD, page_text
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_with_email_sends_a_confirmation_and_lands_on_connect(client, django_user_model):
+def test_sign_up_lands_on_connect_once_the_address_is_confirmed(client, django_user_model):
     response = client.post(
         "/accounts/signup/",
         {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
     )
 
-    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
     assert django_user_model.objects.filter(email="new@example.com").exists()
+    assert client.get("/connect/").status_code == 302  # not in before confirming
     assert len(mail.outbox) == 1 and "Confirm" in mail.outbox[0].subject
+    link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", mail.outbox[0].body)
+    client.post(link.group(1))
+    client.post("/accounts/login/", {"login": "new@example.com", "password": PASSWORD})
     assert client.get("/connect/").status_code == 200
 
 

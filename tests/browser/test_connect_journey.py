@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from django.core import mail
 
 from connections.models import Connection, ImportRun
 from connections.providers.google_health.scopes import SLEEP
@@ -42,6 +43,18 @@ def test_sign_up_connect_import_revoke_and_reconnect(page, live_demo, worker_fac
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
     page.get_by_role("button", name=re.compile("Sign Up", re.I)).click()
+    page.wait_for_url(f"{live_demo}/accounts/confirm-email/")
+    assert "confirm" in page.content().lower()
+
+    # Confirm the address from the e-mail; the account can be used from then on.
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    if "/accounts/login/" in page.url:
+        page.fill("input[name=login]", "runner@example.com")
+        page.fill("input[name=password]", PASSWORD)
+        page.get_by_role("button", name=re.compile("Sign In|Log in", re.I)).click()
+    page.goto(f"{live_demo}/connect/")
     page.wait_for_url(f"{live_demo}/connect/")
 
     # Enable the demo provider: sign in and consent there, unticking sleep.

@@ -1,0 +1,40 @@
+"""allauth's forms with Tendon's rule on e-mail ownership (accounts.emails)."""
+
+from __future__ import annotations
+
+from allauth.account import app_settings
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import ResetPasswordForm, SignupForm
+from allauth.core import context, ratelimit
+
+from accounts.emails import email_is_taken, users_owning_email
+
+
+class TendonSignupForm(SignupForm):
+    def validate_unique_email(self, value: str) -> str:
+        """Only an address someone logs in with or has proven counts as registered; with
+        mandatory verification a taken address gets the same answer as a free one, and its
+        owner an e-mail (allauth's enumeration prevention)."""
+        self.account_already_exists = False
+        if not email_is_taken(value):
+            # Someone who added this address to their own account used up its confirmation
+            # e-mail allowance; the owner's sign-up gets its confirmation all the same.
+            ratelimit.clear(context.request, action="confirm_email", key=value.lower())
+            return get_adapter().validate_unique_email(value)
+        hidden = (
+            app_settings.PREVENT_ENUMERATION
+            and app_settings.EMAIL_VERIFICATION == app_settings.EmailVerificationMethod.MANDATORY
+        )
+        if not hidden:
+            raise get_adapter().validation_error("email_taken")
+        self.account_already_exists = True
+        return value
+
+
+class TendonResetPasswordForm(ResetPasswordForm):
+    def clean_email(self) -> str:
+        """A reset link goes only to an address its account owns; anyone else's gets the
+        'no account' e-mail, so the page answers the same either way."""
+        email = get_adapter().clean_email(self.cleaned_data["email"].lower())
+        self.users = [user for user in users_owning_email(email) if user.is_active]
+        return self.cleaned_data["email"]
