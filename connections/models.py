@@ -175,6 +175,9 @@ class ImportRun(models.Model):
     api_calls = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(
+        default=0, help_text="Records the provider sent that could not be stored (set aside)."
+    )
     error_code = models.CharField(max_length=32, blank=True)
     error_message = models.TextField(blank=True)
 
@@ -193,6 +196,36 @@ class ImportRun(models.Model):
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         return None
+
+
+class SetAsideRecord(models.Model):
+    """A record a provider sent that Tendon could not store, kept for support with the reason.
+
+    One row per (connection, kind, key): seen again on a later import, it is updated, not added.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="set_aside")
+    run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="set_aside"
+    )
+    kind = models.CharField(max_length=16)
+    key = models.CharField("provider's record id", max_length=255)
+    reason = models.TextField()
+    raw_text = models.TextField("payload as the provider sent it (JSON)")
+    times_seen = models.PositiveIntegerField(default=1)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "set-aside record"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "kind", "key"], name="one_set_aside_per_record"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key[:40]} of connection {self.connection_id}"
 
 
 class ConnectionEvent(models.Model):

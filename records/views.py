@@ -22,13 +22,24 @@ class _Echo:
         return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A cell a spreadsheet shows as text: a provider-supplied '=HYPERLINK(…)' or '+1+1' gets a
+    leading apostrophe (OWASP's advice against CSV injection); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(columns: list[str], rows: Iterator[dict]) -> Iterator[str]:
     writer = csv.DictWriter(_Echo(), fieldnames=columns)
     yield writer.writeheader()
     for row in rows:
         if isinstance(row.get("stages"), dict):
             row["stages"] = json.dumps(row["stages"], sort_keys=True)
-        yield writer.writerow(row)
+        yield writer.writerow({column: csv_cell(value) for column, value in row.items()})
 
 
 def _json(rows: Iterator[dict]) -> Iterator[str]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from connections.admin.actions import BackfillForm, OperateMixin
 from connections.admin.common import pill, relative
 from connections.admin.filters import FailingFilter, ProviderFilter, StatusFilter, status_q
-from connections.models import Connection, ConnectionEvent, ImportRun
+from connections.models import Connection, ConnectionEvent, ImportRun, SetAsideRecord
 from connections.providers import PROVIDERS
 from connections.selectors import connection_status
 from connections.services.connections import (
@@ -73,6 +75,7 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
         ("Access (token values are never shown)", {"fields": ("token_metadata", "scopes_table")}),
         ("Timeline", {"fields": ("timeline",)}),
         ("Import runs", {"fields": ("runs_table",)}),
+        ("Records set aside", {"fields": ("set_aside_table",)}),
     )
 
     def get_queryset(self, request):
@@ -242,11 +245,38 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
         return (
             format_html(
                 "<table>{}{}</table>",
-                format_html(header),
+                mark_safe(header),  # noqa: S308 - a constant
                 format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows),
             )
             if rows
             else "No import has run yet."
+        )
+
+    @admin.display(description="records the provider sent that could not be stored")
+    def set_aside_table(self, obj):
+        items = SetAsideRecord.objects.filter(connection=obj).order_by("-last_seen_at")[:HISTORY]
+        rows = [
+            (
+                reverse("admin:connections_setasiderecord_change", args=[item.pk]),
+                item.key[-40:],
+                item.kind,
+                item.reason,
+                item.times_seen,
+                relative(item.last_seen_at),
+            )
+            for item in items
+        ]
+        if not rows:
+            return "None: every record the provider sent was stored."
+        return format_html(
+            "<table><tr><th>Record</th><th>Kind</th><th>Why</th><th>Seen</th><th>Last</th></tr>"
+            "{}</table>",
+            format_html_join(
+                "",
+                '<tr><td><a href="{}">…{}</a></td><td>{}</td><td>{}</td>'
+                "<td>{}×</td><td>{}</td></tr>",
+                rows,
+            ),
         )
 
     @admin.action(description="Import now", permissions=["operate"])

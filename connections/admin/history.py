@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from connections.admin.actions import OperateMixin
 from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin, relative
-from connections.models import ConnectionEvent, Credential, ImportRun
+from connections.models import ConnectionEvent, Credential, ImportRun, SetAsideRecord
 from connections.providers import PROVIDERS
 
 ERROR_CODES = [
@@ -104,6 +104,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "api_calls",
         "created_count",
         "updated_count",
+        "skipped_count",
         "error_code",
     )
     list_filter = ("outcome", ErrorCodeFilter, RunProviderFilter)
@@ -137,3 +138,38 @@ class ConnectionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="when", ordering="created_at")
     def when(self, obj):
         return relative(obj.created_at)
+
+
+@admin.register(SetAsideRecord)
+class SetAsideRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Records a provider sent that could not be stored. The payload holds health values, so it
+    is shown only to staff with the "view health data" permission."""
+
+    list_display = ("id", "connection", "kind", "key", "reason", "times_seen", "last_seen")
+    list_select_related = ("connection",)
+    search_fields = ("=connection__id", "=key")
+    search_help_text = "Exact connection id or record id."
+    show_full_result_count = False
+    ordering = ("-last_seen_at",)
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "connection",
+            "run",
+            "kind",
+            "key",
+            "reason",
+            "times_seen",
+            "first_seen_at",
+            "last_seen_at",
+        ]
+        if request.user.has_perm("records.view_health_data"):
+            fields.append("raw_text")
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @admin.display(description="last seen", ordering="last_seen_at")
+    def last_seen(self, obj):
+        return relative(obj.last_seen_at)

@@ -31,6 +31,7 @@ from connections.providers.base import (
 )
 from connections.services.credentials import provider_client
 from connections.services.events import event_record
+from connections.services.set_aside import set_aside_record
 from connections.services.tokens import (
     NeedsReauthorization,
     credential_flag,
@@ -219,7 +220,11 @@ def _store_page(run: ImportRun, connection: Connection, page: FeedPage) -> None:
         run.api_calls += page.api_calls
         run.created_count += result.created
         run.updated_count += result.updated
-        run.save(update_fields=["api_calls", "created_count", "updated_count"])
+        if result.set_aside:
+            run.skipped_count += set_aside_record(
+                connection=connection, run=run, items=result.set_aside
+            )
+        run.save(update_fields=["api_calls", "created_count", "updated_count", "skipped_count"])
         Credential.objects.filter(pk=connection.credential_id).update(
             calls_in_window=F("calls_in_window") + page.api_calls, last_used_at=timezone.now()
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db import models
+from django.db import DatabaseError, models, transaction
 
 from connections.providers.base import RecordData
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
+from records.services.cleaning import SetAside, Unstorable, record_clean, set_aside
 
 # kind -> (model, the columns that kind writes, where its raw payload goes)
 TARGETS: dict[str, tuple[type[models.Model], tuple[str, ...], str]] = {
@@ -26,6 +27,7 @@ BATCH_SIZE = 500
 class UpsertResult:
     created: int
     updated: int
+    set_aside: list[SetAside] = field(default_factory=list)
 
 
 def _deduplicated(records: Iterable[RecordData]) -> dict[tuple[str, str], RecordData]:
@@ -40,33 +42,59 @@ def _deduplicated(records: Iterable[RecordData]) -> dict[tuple[str, str], Record
 def records_upsert(
     *, user_id: int, provider: str, account_uid: str, records: Iterable[RecordData]
 ) -> UpsertResult:
-    """Stores records, creating new keys and updating changed ones; returns how many of each.
+    """Stores records, creating new keys and updating changed ones; returns how many of each,
+    and the records that could not be stored with the reason (they never stop the others).
 
     A record whose payload did not change is not written at all, so a re-import is cheap.
     """
+    owner = {"user_id": user_id, "provider": provider, "account_uid": account_uid}
     by_kind: dict[str, list[RecordData]] = {}
+    refused: list[SetAside] = []
     for (kind, _key), record in _deduplicated(records).items():
-        by_kind.setdefault(kind, []).append(record)
+        if kind not in TARGETS:
+            refused.append(set_aside(record, f"Tendon stores no records of kind {kind!r}."))
+            continue
+        model, fields, _raw_field = TARGETS[kind]
+        try:
+            by_kind.setdefault(kind, []).append(record_clean(record, model, fields))
+        except Unstorable as error:
+            refused.append(set_aside(record, str(error)))
     created = updated = 0
     for kind, items in by_kind.items():
-        model, fields, raw_field = TARGETS[kind]
-        owner = {"user_id": user_id, "provider": provider, "account_uid": account_uid}
-        stored = dict(
-            model.objects.filter(**owner, key__in=[r.key for r in items]).values_list(
-                "key", raw_field
-            )
-        )
-        changed = [r for r in items if r.key not in stored or stored[r.key] != r.raw]
-        if not changed:
-            continue
-        model.objects.bulk_create(
-            [model(**owner, key=r.key, **r.values, **{raw_field: r.raw}) for r in changed],
-            update_conflicts=True,
-            unique_fields=UNIQUE,
-            update_fields=[*fields, raw_field, "updated_at"],
-            batch_size=BATCH_SIZE,
-        )
-        fresh = sum(1 for r in changed if r.key not in stored)
+        try:
+            with transaction.atomic():
+                fresh, changed = _upsert_kind(kind, items, owner)
+        except (DatabaseError, ArithmeticError, ValueError, TypeError):
+            # One record the database refuses must not cost the others: one at a time, then.
+            fresh = changed = 0
+            for record in items:
+                try:
+                    with transaction.atomic():
+                        one_fresh, one_changed = _upsert_kind(kind, [record], owner)
+                except (DatabaseError, ArithmeticError, ValueError, TypeError) as error:
+                    refused.append(set_aside(record, f"The database refused it: {error}"))
+                else:
+                    fresh += one_fresh
+                    changed += one_changed
         created += fresh
-        updated += len(changed) - fresh
-    return UpsertResult(created=created, updated=updated)
+        updated += changed - fresh
+    return UpsertResult(created=created, updated=updated, set_aside=refused)
+
+
+def _upsert_kind(kind: str, items: list[RecordData], owner: dict) -> tuple[int, int]:
+    """(new records, new or changed records) after writing items of one kind."""
+    model, fields, raw_field = TARGETS[kind]
+    stored = dict(
+        model.objects.filter(**owner, key__in=[r.key for r in items]).values_list("key", raw_field)
+    )
+    changed = [r for r in items if r.key not in stored or stored[r.key] != r.raw]
+    if not changed:
+        return 0, 0
+    model.objects.bulk_create(
+        [model(**owner, key=r.key, **r.values, **{raw_field: r.raw}) for r in changed],
+        update_conflicts=True,
+        unique_fields=UNIQUE,
+        update_fields=[*fields, raw_field, "updated_at"],
+        batch_size=BATCH_SIZE,
+    )
+    return sum(1 for r in changed if r.key not in stored), len(changed)

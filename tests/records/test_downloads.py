@@ -90,3 +90,30 @@ def test_data_page_offers_the_downloads(logged_in, demo_connected, run_import):
 
     assert 'href="/data/daily.csv"' in page and 'href="/data/daily.json"' in page
     assert "The latest 20 are shown." in page
+
+
+@pytest.mark.parametrize(
+    "name", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+)
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(logged_in, user, name):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Activity.objects.create(
+        user=user,
+        provider="demo",
+        account_uid="a",
+        key="k1",
+        activity_type="RUNNING",
+        name=name,
+        start=timezone.now(),
+        duration=timedelta(minutes=30),
+        steps=4200,
+    )
+
+    _disposition, body = _download(logged_in, "/data/activities.csv")
+
+    (row,) = csv.DictReader(io.StringIO(body))
+    assert row["name"] == "'" + name
+    assert row["steps"] == "4200" and row["duration_s"] == "1800"  # numbers stay numbers

@@ -142,7 +142,7 @@ def read(provider_name: str, reader, *args) -> Any:
     """The reader's result; a data point we cannot read is a BadResponse, never a crash."""
     try:
         return reader(*args)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
         raise BadResponse(
             f"{provider_name} sent a data point we cannot read ({error!r})."
         ) from error

@@ -36,6 +36,9 @@ WEIGHT, FAT_RATIO = 1, 6
 # Reference: https://developer.withings.com/api-reference/#tag/response-status
 AUTHENTICATION_FAILED = {100, 101, 102, 200, 401}
 TOO_MANY_REQUESTS = 601
+# A measure is value × 10^unit; real units are small (-3 for kg in grams): a huge exponent is an
+# attack on our memory, not a weight.
+MAX_UNIT_EXPONENT = 30
 UNKNOWN_ERROR = 2555
 
 
@@ -86,12 +89,20 @@ class WithingsClient(OAuth2TokenClient):
     def _read(self, reader, item: dict) -> RecordData:
         try:
             return reader(item)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
             raise BadResponse(f"{self.name} sent a record we cannot read ({error!r}).") from error
 
     @staticmethod
-    def _measure_group(group: dict) -> RecordData:
-        values = {m["type"]: m["value"] * 10 ** m["unit"] for m in group["measures"]}
+    def _scaled(measure: dict) -> float:
+        """value × 10^unit (Withings' fixed-point numbers), refusing exponents no scale uses."""
+        unit = int(measure["unit"])
+        if abs(unit) > MAX_UNIT_EXPONENT:
+            raise ValueError(f"unit exponent {unit} is out of range")
+        return float(measure["value"]) * 10.0**unit
+
+    @classmethod
+    def _measure_group(cls, group: dict) -> RecordData:
+        values = {m["type"]: cls._scaled(m) for m in group["measures"]}
         return RecordData(
             kind="body",
             key=str(group["grpid"]),

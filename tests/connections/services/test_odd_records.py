@@ -1,0 +1,167 @@
+"""One odd record never kills its feed: values are fitted to Tendon's columns, a record that
+cannot be stored is set aside for support, and the rest of the page is stored (issue 9)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.db import connection as db
+
+from connections.models import Connection, Credential, ImportRun, SetAsideRecord
+from records.models import Activity, BodyMeasurement
+from tests.conftest import GOOGLE, WITHINGS, fixture_json, page_text
+
+pytestmark = pytest.mark.django_db
+EXERCISE = GOOGLE["api_url"] + "/v4/users/me/dataTypes/exercise/dataPoints"
+YEAR_ONE = {"interval": {"startTime": "0001-01-01T00:00:00Z", "endTime": "0001-01-01T01:00:00Z"}}
+
+
+@pytest.fixture
+def activities(logged_in, user, google_connect):
+    google_connect(logged_in, feeds=["activities"])
+    return Connection.objects.get(user=user, feed="activities")
+
+
+def _point(number: int, **changes) -> dict:
+    point = copy.deepcopy(fixture_json("google_health", "exercise_page")["dataPoints"][0])
+    point["name"] = f"users/a1B2c3D4e5/dataTypes/exercise/dataPoints/{number}"
+    point["exercise"].update(changes.pop("exercise", {}))
+    point["exercise"]["metricsSummary"].update(changes.pop("metrics", {}))
+    return point
+
+
+def _serve(http, *points: dict) -> None:
+    """The points in the first window of the import, nothing in the later ones."""
+    http.add("GET", EXERCISE, json={"dataPoints": list(points)})
+    http.add("GET", EXERCISE, json={"dataPoints": []})
+
+
+def test_an_overlong_name_and_type_are_clipped_and_the_page_stored(activities, http, run_import):
+    _serve(
+        http,
+        _point(1),
+        _point(2, exercise={"displayName": "N" * 300, "exerciseType": "T" * 65}),
+    )
+
+    run = run_import(activities)
+
+    assert run.outcome == ImportRun.Outcome.OK
+    odd = Activity.objects.get(key__endswith="/2")
+    assert (len(odd.name), len(odd.activity_type)) == (255, 64)
+    assert Activity.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("metrics", "column"),
+    [
+        ({"steps": "-40"}, "steps"),
+        ({"averageHeartRateBeatsPerMinute": "40000"}, "average_heart_rate"),
+        ({"caloriesKcal": "NaN"}, "calories"),
+        ({"distanceMillimeters": 1e30}, "distance_m"),
+    ],
+)
+def test_an_impossible_number_is_dropped_and_the_record_kept(
+    activities, http, run_import, metrics, column
+):
+    _serve(http, _point(1, metrics=metrics))
+
+    run = run_import(activities)
+
+    assert run.outcome == ImportRun.Outcome.OK
+    assert getattr(Activity.objects.get(), column) is None
+
+
+def test_an_absurd_duration_is_dropped_and_the_record_kept(activities, http, run_import):
+    _serve(http, _point(1, exercise={"activeDuration": "99999999999s"}))
+
+    run = run_import(activities)
+
+    assert run.outcome == ImportRun.Outcome.OK
+    assert Activity.objects.get().duration is None
+
+
+def test_a_record_that_cannot_be_stored_is_set_aside_and_the_rest_stored(
+    activities, http, run_import
+):
+    year_one = YEAR_ONE
+    _serve(http, _point(1), _point(2, exercise=year_one), _point(3))
+
+    run = run_import(activities)
+
+    assert (run.outcome, run.created_count, run.skipped_count) == (ImportRun.Outcome.OK, 2, 1)
+    aside = SetAsideRecord.objects.get()
+    assert aside.key.endswith("/2") and "not a plausible date" in aside.reason
+    assert '"0001-01-01T00:00:00Z"' in aside.raw_text
+    activities.refresh_from_db()
+    assert activities.cursor is not None  # the feed moves on
+
+
+def test_a_record_set_aside_again_is_updated_not_added(activities, http, run_import):
+    year_one = YEAR_ONE
+    _serve(http, _point(2, exercise=year_one))
+    run_import(activities)
+    http.remove("GET", EXERCISE)
+    _serve(http, _point(2, exercise=year_one))
+
+    run_import(activities)
+
+    assert SetAsideRecord.objects.get().times_seen == 2
+
+
+@pytest.mark.skipif(db.vendor != "postgresql", reason="SQLite stores NUL in text")
+def test_a_record_the_database_refuses_is_set_aside_and_the_rest_stored(
+    activities, http, run_import
+):
+    refused = _point(2)
+    refused["name"] = "users/a1B2c3D4e5/dataTypes/exercise/dataPoints/\x002"
+    _serve(http, _point(1), refused, _point(3))
+
+    run = run_import(activities)
+
+    assert (run.outcome, run.created_count, run.skipped_count) == (ImportRun.Outcome.OK, 2, 1)
+    assert "The database refused it" in SetAsideRecord.objects.get().reason
+
+
+def test_the_import_history_says_how_many_records_were_skipped(
+    activities, http, run_import, logged_in
+):
+    year_one = YEAR_ONE
+    _serve(http, _point(1), _point(2, exercise=year_one))
+    run_import(activities)
+
+    page = page_text(logged_in.get(f"/connect/{activities.pk}/"))
+
+    assert "1 record skipped" in page
+
+
+def test_support_sees_set_aside_records_with_their_reason(activities, http, run_import, client):
+    from django.contrib.auth import get_user_model
+
+    year_one = YEAR_ONE
+    _serve(http, _point(2, exercise=year_one))
+    run_import(activities)
+    admin = get_user_model().objects.create_superuser(email="root@example.com", password="x")
+    client.force_login(admin)
+
+    page = page_text(client.get(f"/admin/connections/connection/{activities.pk}/change/"))
+
+    assert "not a plausible date" in page
+
+
+def test_withings_unit_overflow_is_a_bad_reply_not_a_crash(
+    logged_in, user, withings_app, oauth_start, http, run_import
+):
+    _url, query = oauth_start(logged_in, "withings", ["body"])
+    http.add("POST", WITHINGS["token_url"], json=fixture_json("withings", "token"))
+    logged_in.get("/accounts/withings/login/callback/", {"code": "abc", "state": query["state"]})
+    body = Connection.objects.get(user=user, feed="body")
+    reply = fixture_json("withings", "getmeas")
+    reply["body"]["measuregrps"][0]["measures"][0]["unit"] = 10**6
+    http.add("POST", WITHINGS["api_url"] + "/measure", json=reply)
+
+    run = run_import(body)
+
+    assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "bad_response")
+    assert not BodyMeasurement.objects.exists()
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
