@@ -43,6 +43,12 @@ def _development_secret_key() -> str:
 
 
 SECRET_KEY = _required_in_production("SECRET_KEY", _development_secret_key)
+if not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    # Django's own bar (check --deploy, security.W009): a guessable key signs sessions.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too short or too simple: use at least 50 random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 # Old keys that still verify sessions and password-reset links during a SECRET_KEY rotation.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
@@ -59,6 +65,26 @@ TOKEN_ENCRYPTION_KEYS = [
     if key.strip()
 ]
 
+
+def _check_fernet_keys(keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    if not keys:
+        raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS holds no key.")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            # Never echo the value: it is a secret, even when malformed.
+            raise ImproperlyConfigured(
+                f"TOKEN_ENCRYPTION_KEYS: key {position} of {len(keys)} is not a Fernet key "
+                "(32 url-safe base64-encoded bytes). Make one with: python -c 'from "
+                "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            ) from None
+
+
+_check_fernet_keys(TOKEN_ENCRYPTION_KEYS)
+
 ALLOWED_HOSTS = [
     host.strip()
     for host in _required_in_production(
@@ -66,9 +92,18 @@ ALLOWED_HOSTS = [
     ).split(",")
     if host.strip()
 ]
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS names no host: give at least one host name.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+if SANDBOX_ENABLED and not DEBUG and not env.bool("SANDBOX_ALLOW_IN_PRODUCTION", default=False):
+    # The demo provider signs in with Tendon passwords and hands out test data: refuse to start
+    # (every process, gunicorn included, not only `manage.py check`).
+    raise ImproperlyConfigured(
+        "SANDBOX_ENABLED=1 with DEBUG=0 would serve the demo provider in production. Unset "
+        "SANDBOX_ENABLED, or set SANDBOX_ALLOW_IN_PRODUCTION=1 too if you really mean it."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

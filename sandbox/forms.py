@@ -1,5 +1,5 @@
+from allauth.account.adapter import get_adapter
 from django import forms
-from django.contrib.auth import authenticate
 from oauth2_provider.forms import AllowForm
 
 from sandbox.scopes import DemoScopes
@@ -9,9 +9,18 @@ class SandboxLoginForm(forms.Form):
     email = forms.EmailField()
     password = forms.CharField(widget=forms.PasswordInput)
 
+    def __init__(self, *args, request, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
     def clean(self):
         cleaned = super().clean()
-        person = authenticate(email=cleaned.get("email"), password=cleaned.get("password"))
+        if self.errors:
+            return cleaned
+        # allauth's own door: the same lock-out after failed attempts as Tendon's login page.
+        person = get_adapter(self.request).authenticate(
+            self.request, email=cleaned["email"], password=cleaned["password"]
+        )
         if person is None:
             raise forms.ValidationError("That e-mail and password do not match a demo account.")
         cleaned["person"] = person

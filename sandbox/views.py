@@ -20,7 +20,7 @@ def login(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or reverse("sandbox:grants")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("sandbox:grants")
-    form = SandboxLoginForm(request.POST or None)
+    form = SandboxLoginForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         sign_in(request, form.cleaned_data["person"])
         return redirect(next_url)

@@ -67,11 +67,42 @@ def test_production_has_no_demo_provider():
     assert result.stdout.strip() == "no sandbox ['google_health', 'withings']", result.stderr
 
 
-def test_a_malformed_token_key_fails_the_system_check():
-    result = _manage("check", **{**PRODUCTION, "TOKEN_ENCRYPTION_KEYS": "not-a-key"})
+def test_a_malformed_token_key_refuses_to_start_without_echoing_it():
+    result = _manage("check", **{**PRODUCTION, "TOKEN_ENCRYPTION_KEYS": "not-a-secret-key"})
 
     assert result.returncode != 0
-    assert "TOKEN_ENCRYPTION_KEYS must be Fernet keys" in result.stderr
+    assert "TOKEN_ENCRYPTION_KEYS: key 1 of 1 is not a Fernet key" in result.stderr
+    assert "not-a-secret-key" not in result.stderr
+
+
+def test_production_refuses_an_allowed_hosts_that_names_no_host():
+    result = _manage("check", **{**PRODUCTION, "ALLOWED_HOSTS": ","})
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS names no host" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = _manage("check", **{**PRODUCTION, "SECRET_KEY": "x"})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is too short" in result.stderr
+
+
+def test_production_refuses_to_serve_the_demo_provider():
+    result = _manage("check", **{**PRODUCTION, "SANDBOX_ENABLED": "1"})
+
+    assert result.returncode != 0
+    assert "SANDBOX_ENABLED=1 with DEBUG=0" in result.stderr
+    assert "SANDBOX_ALLOW_IN_PRODUCTION=1" in result.stderr
+
+
+def test_the_demo_provider_in_production_needs_both_settings():
+    env = {**PRODUCTION, "SANDBOX_ENABLED": "1", "SANDBOX_ALLOW_IN_PRODUCTION": "1"}
+
+    result = _manage("check", **env)
+
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_settings_pass_the_checks():

@@ -11,6 +11,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, get_application_model
 
 from connections.providers.google_health import scopes
+from tests.conftest import PASSWORD, page_text
 
 pytestmark = pytest.mark.django_db
 DISCOVERY = json.loads(
@@ -178,11 +179,21 @@ def test_sandbox_sign_in_with_a_wrong_password_says_so(client, user, demo_app):
 
 
 def test_sandbox_sign_in_does_not_redirect_off_site(client, user, demo_app):
-    from tests.conftest import PASSWORD
-
     response = client.post(
         "/sandbox/login/",
         {"email": user.email, "password": PASSWORD, "next": "https://evil.example/steal"},
     )
 
     assert response["Location"] == "/sandbox/"
+
+
+def test_sandbox_sign_in_locks_out_after_failed_attempts_like_tendons_login(
+    client, user, demo_app
+):
+    for _attempt in range(5):
+        client.post("/sandbox/login/", {"email": user.email, "password": "wrong"})
+
+    response = client.post("/sandbox/login/", {"email": user.email, "password": PASSWORD})
+
+    assert "Too many failed login attempts" in page_text(response)
+    assert client.get("/sandbox/")["Location"].startswith("/sandbox/login/")  # not signed in
