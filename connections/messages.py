@@ -84,13 +84,45 @@ def not_logged_in(spec: ProviderSpec) -> str:
     return f"Log in to Tendon first, then connect {spec.short_name} from My Account > Connect."
 
 
-def removed(spec: ProviderSpec, *, revoked: bool) -> str:
-    revocation = (
-        f"{spec.account_owner} has revoked our access."
-        if revoked
-        else f"We could not reach {spec.account_owner} to revoke our access; you can also "
-        f"remove Tendon in your {spec.account_owner} account settings."
-    )
+def removed(spec: ProviderSpec, *, revoked: bool | None) -> str:
+    if revoked:
+        revocation = f"{spec.account_owner} has revoked our access."
+    elif revoked is None:
+        revocation = (
+            f"We could not reach {spec.account_owner} to revoke our access yet; we keep asking "
+            f"in the background (you can also remove Tendon in your {spec.account_owner} "
+            "account settings)."
+        )
+    else:
+        revocation = (
+            f"{spec.account_owner} did not confirm that our access is revoked; you can remove "
+            f"Tendon in your {spec.account_owner} account settings."
+        )
     return (
         f"{spec.short_name} is removed. {revocation} Everything already imported stays in Tendon."
     )
+
+
+def run_problem(spec: ProviderSpec | None, code: str) -> str:
+    """A run's failure in plain words that say whose doing it was; "" when there was none.
+
+    The error text itself (codes, database messages) is for support: it stays in the admin."""
+    owner = spec.account_owner if spec else "The provider"
+    if not code:
+        return ""
+    return {
+        "needs_reauth": f"{owner} no longer accepts our access: reconnect to continue.",
+        "scope_missing": "A permission this feed needs was not given.",
+        "rate_limited": f"{owner} asked us to slow down; importing continued later.",
+        "unreachable": f"{owner} did not answer; we retried on our own.",
+        "bad_response": f"{owner} sent something we could not read, so nothing was stored "
+        "from it; we retried on our own.",
+        "provider_error": f"{owner} reported a problem; we retried on our own.",
+        "internal_error": "Something went wrong on Tendon's side (not yours, not "
+        f"{owner}'s). It is logged for our team and we retried on our own.",
+        "lost": "Tendon's worker stopped during this import; it was started again.",
+        "superseded": "A newer import of this feed took over.",
+        "disabled": "The feed was switched off.",
+        "tokens_unreadable": "Tendon could not read the access it stored (a server key "
+        "changed). Our team is told; reconnecting fixes it for you.",
+    }.get(code, "It did not finish; we retry on our own.")

@@ -33,6 +33,15 @@ class Credential(models.Model):
         NEEDS_REAUTH = "needs_reauth", "Needs re-authorization"
         REVOKED = "revoked", "Removed"
 
+    class FlagCause(models.TextChoices):
+        """Why a grant needs the person: said to them in these terms, never as an error code."""
+
+        PROVIDER = "provider", "The provider stopped accepting our access"
+        LOST = "lost", "Access lost while Tendon renewed it"
+        RETIRED = "retired", "The provider retired its API"
+        SUPPORT = "support", "Support asked the person to reconnect"
+        SUPPORT_RESET = "support_reset", "Support reset the connection"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credentials"
     )
@@ -54,6 +63,12 @@ class Credential(models.Model):
     refresh_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     notified_at = models.DateTimeField(
         "user told to reconnect at", null=True, blank=True, editable=False
+    )
+    flag_cause = models.CharField(
+        "why it needs the user", max_length=16, choices=FlagCause.choices, blank=True
+    )
+    flag_note = models.CharField(
+        "support's reason, as the user reads it", max_length=500, blank=True
     )
     calls_window_start = models.DateTimeField(null=True, blank=True, editable=False)
     calls_in_window = models.PositiveIntegerField(default=0, editable=False)
@@ -198,6 +213,53 @@ class ImportRun(models.Model):
         return None
 
 
+class Revocation(models.Model):
+    """Asking a provider to end a grant Tendon has already let go of (Remove, reset, account
+    deletion). Disconnecting happens at once; the provider is asked at once too, and again in the
+    background until it answers, so no provider's slowness holds up a person's request. The
+    tokens are kept, encrypted, only until the provider has answered or Tendon gives up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the provider"
+        DONE = "done", "Revoked"
+        FAILED = "failed", "Gave up"
+        CANCELLED = "cancelled", "Not needed: connected again"
+
+    provider = models.CharField(max_length=32)
+    account_uid = models.CharField("provider account id", max_length=255)
+    account_label = models.CharField("provider account", max_length=255, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty once the person deleted their account.",
+    )
+    reason = models.CharField(max_length=32)  # removed | reset | account_deleted
+    access_token = EncryptedTextField(blank=True, editable=False)
+    refresh_token = EncryptedTextField(blank=True, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="revocation_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        account = self.account_label or self.account_uid
+        return f"Revocation at {provider_name(self.provider)} of {account}"
+
+
 class SetAsideRecord(models.Model):
     """A record a provider sent that Tendon could not store, kept for support with the reason.
 
@@ -239,13 +301,16 @@ class ConnectionEvent(models.Model):
         REMOVED = "removed", "Removed"
         REFRESHED = "refreshed", "Access renewed"
         REFRESH_FAILED = "refresh_failed", "Renewing access failed"
-        FLAGGED = "flagged", "Flagged for re-authorization"
+        FLAGGED = "flagged", "Needs you to reconnect"
         PERMISSION_MISSING = "permission_missing", "Permission missing"
         RATE_LIMITED = "rate_limited", "Rate limited"
         ERROR = "error", "Error"
         BACKFILL = "backfill", "Backfill requested"
         IMPORT_REQUESTED = "import_requested", "Import requested"
         RESET = "reset", "Reset by support"
+        REVOKED = "revoked", "Access revoked"
+        REVOCATION_FAILED = "revocation_failed", "Revocation not confirmed"
+        SUPPORT_VIEWED_DATA = "data_viewed", "Records viewed by support"
 
     class Actor(models.TextChoices):
         USER = "user", "the user"
@@ -259,6 +324,7 @@ class ConnectionEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     message = models.TextField(blank=True)
+    detail = models.TextField("detail for support", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from connections.models import Connection, ConnectionEvent, Credential, Feed, ImportRun
 from connections.providers import PROVIDERS
 from connections.providers.catalog import Permission, ProviderSpec
+from connections.services.flags import Cause, flag_message
 
 # After this long with nothing but failures, a connection shows "Error" (still not re-auth).
 ERROR_AFTER = timedelta(days=3)
@@ -59,12 +60,12 @@ def connection_status(*, connection: Connection) -> Status:
         return Status("disabled", "Disabled", "Nothing is imported. Your data is kept.", "off")
     if credential is None or credential.status != Credential.Status.ACTIVE:
         since = credential.status_changed_at if credential else connection.updated_at
-        return Status(
-            "needs_reauth",
-            "Needs re-authorization",
-            f"{name} stopped accepting our access on {_day(since)}.",
-            "bad",
-        )
+        explanation = f"{name} stopped accepting our access on {_day(since)}."
+        if credential is not None and credential.flag_cause not in ("", Cause.PROVIDER):
+            explanation = f"{_day(since)}: " + flag_message(
+                credential=credential, cause=credential.flag_cause, note=credential.flag_note
+            )
+        return Status("needs_reauth", "Needs re-authorization", explanation, "bad")
     missing = tuple(spec.missing_permissions(connection.feed, credential.scopes)) if spec else ()
     if missing:
         what = ", ".join(p.label.lower() for p in missing)

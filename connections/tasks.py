@@ -2,6 +2,7 @@
 
 from connections.models import ImportRun
 from connections.services.imports import import_run_execute
+from connections.services.revocations import revocations_attempt_due
 from connections.services.scheduling import imports_dispatch_due
 from connections.services.tokens import credentials_refresh_expiring
 
@@ -19,3 +20,7 @@ def dispatch_imports() -> int:
 
 def refresh_expiring_tokens() -> dict[str, int]:
     return credentials_refresh_expiring()
+
+
+def retry_revocations() -> dict[str, int]:
+    return revocations_attempt_due()

@@ -29,6 +29,12 @@ def what_to_do(*, spec: ProviderSpec, connection: Connection, status: Status) ->
     if status.code == "error" or connection.failing_since:
         retry = timezone.localtime(connection.next_run_at) if connection.next_run_at else None
         when = f" (next try at {retry:%H:%M})" if retry and retry > timezone.now() else ""
+        if connection.last_error_code == "internal_error":
+            return (
+                f"Something went wrong on Tendon's side, not at {name} and not with your "
+                f"account. Our team can see it; we retry automatically{when}. Nothing for you "
+                "to do."
+            )
         if connection.last_error_code == "bad_response":
             return (
                 f"{name} answered with something we could not read, so nothing was stored. "

@@ -83,6 +83,12 @@ def provider_enable(request: HttpRequest, provider: str) -> HttpResponse:
     )
 
 
+def _with_problems(runs, spec):
+    for run in runs:
+        run.problem = words.run_problem(spec, run.error_code)
+    return runs
+
+
 @login_required
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own_connection(request, pk)
@@ -103,7 +109,7 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "permissions": permissions,
             "what_to_do": what_to_do(spec=spec, connection=connection, status=status),
             "events": connection_timeline(connection=connection),
-            "runs": connection_runs(connection=connection),
+            "runs": _with_problems(connection_runs(connection=connection), spec),
             "allow_url": _enable_url(connection.provider, connection.feed),
         },
     )

@@ -36,7 +36,12 @@ def notify_reconnect_needed(*, credential_id: int) -> bool:
     item = next((i for i in attention_items(user=user) if i.name == name), None)
     first = credential.connections.order_by("pk").first()
     path = reverse("connection_detail", args=[first.pk]) if first else reverse("connect")
+    from connections.services.flags import flag_message
+
     context = {
+        "why": flag_message(
+            credential=credential, cause=credential.flag_cause, note=credential.flag_note
+        ),
         "name": name,
         "owner": spec.account_owner if spec else name,
         "account": credential.account_label,

@@ -6,15 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from connections.models import Credential
 from connections.providers.base import GrantRevoked, ProviderError
-from connections.services.tokens import (
-    credential_flag,
-    credential_refresh_now,
-    credential_reset,
-)
+from connections.services.flags import credential_flag, flag_message
+from connections.services.tokens import credential_refresh_now, credential_reset
 
 
 class OperateMixin:
@@ -35,9 +33,9 @@ class OperateMixin:
 
     def _credentials(self, queryset) -> list[Credential]:
         if queryset.model is Credential:
-            return list(queryset)
+            return list(queryset.select_related("user"))
         ids = {c.credential_id for c in queryset if c.credential_id}
-        return list(Credential.objects.filter(pk__in=ids))
+        return list(Credential.objects.filter(pk__in=ids).select_related("user"))
 
     @admin.action(description="Refresh token now", permissions=["operate"])
     def refresh_token_now(self, request, queryset):
@@ -54,27 +52,90 @@ class OperateMixin:
                 self._done(request, credential, "token refreshed")
         return self._back(request)
 
-    @admin.action(description="Flag for re-authorization (tells the user)", permissions=["operate"])
+    @admin.action(
+        description="Flag for re-authorization (asks the user to reconnect)…",
+        permissions=["operate"],
+    )
     def flag_for_reauthorization(self, request, queryset):
-        for credential in self._credentials(queryset):
-            flagged = credential_flag(
-                credential=credential, reason="flagged by support", actor=request.user
-            )
-            self._done(
-                request, credential, "flagged; the user is told" if flagged else "already flagged"
-            )
-        return self._back(request)
+        return self._support_request(request, queryset, reset=False)
 
     @admin.action(
-        description="Reset connection (revoke, keep data and cursor, ask the user to grant again)",
+        description="Reset connection (delete the tokens, keep data, ask the user to reconnect)…",
         permissions=["operate"],
     )
     def reset_connection(self, request, queryset):
-        for credential in self._credentials(queryset):
-            revoked = credential_reset(credential=credential, actor=request.user)
-            note = "revoked at the provider" if revoked else "provider did not confirm revocation"
-            self._done(request, credential, f"reset ({note}); the user is asked to reconnect")
-        return self._back(request)
+        return self._support_request(request, queryset, reset=True)
+
+    def _support_request(self, request, queryset, *, reset: bool):
+        """A confirmation page naming each person who will be e-mailed and what they will read;
+        on confirmation, one service call per grant (each writes the event with the staff
+        member's name)."""
+        credentials = self._credentials(queryset)
+        form = SupportRequestForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            for credential in credentials:
+                if reset:
+                    revoked = credential_reset(
+                        credential=credential, actor=request.user, reason=reason
+                    )
+                    note = {
+                        True: "revoked at the provider",
+                        None: "revocation pending",
+                        False: "provider did not confirm revocation",
+                    }[revoked]
+                    self._done(
+                        request, credential, f"reset ({note}); the user is asked to reconnect"
+                    )
+                else:
+                    credential_flag(
+                        credential=credential,
+                        reason=f"Flagged by support: {reason}",
+                        actor=request.user,
+                        cause=Credential.FlagCause.SUPPORT,
+                        note=reason,
+                    )
+                    self._done(request, credential, "flagged; the user is asked to reconnect")
+            return self._back(request)
+        reason = form.data.get("reason", "") if form.is_bound else ""
+        people = [
+            (
+                credential,
+                flag_message(
+                    credential=credential,
+                    cause=Credential.FlagCause.SUPPORT_RESET
+                    if reset
+                    else Credential.FlagCause.SUPPORT,
+                    note=reason or "…",
+                ),
+            )
+            for credential in credentials
+        ]
+        return TemplateResponse(
+            request,
+            "admin/connections/confirm_support_request.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Reset connection" if reset else "Ask to reconnect",
+                "reset": reset,
+                "form": form,
+                "people": people,
+                "selected": [obj.pk for obj in queryset],
+                "action": request.POST.get("action", ""),
+                "opts": self.model._meta,
+                "next": request.POST.get("next") or request.get_full_path(),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+class SupportRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why (the person reads this)",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Plain words, e.g. \u201cwe changed how we connect to Withings\u201d.",
+    )
 
 
 class BackfillForm(forms.Form):

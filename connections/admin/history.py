@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from connections.admin.actions import OperateMixin
 from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin, relative
-from connections.models import ConnectionEvent, Credential, ImportRun, SetAsideRecord
+from connections.models import ConnectionEvent, Credential, ImportRun, Revocation, SetAsideRecord
 from connections.providers import PROVIDERS
 
 ERROR_CODES = [
@@ -173,3 +173,44 @@ class SetAsideRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="last seen", ordering="last_seen_at")
     def last_seen(self, obj):
         return relative(obj.last_seen_at)
+
+
+@admin.register(Revocation)
+class RevocationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Grants Tendon let go of and asked the provider to revoke. Tokens are never shown."""
+
+    list_display = (
+        "id",
+        "provider",
+        "account_label",
+        "user",
+        "reason",
+        "status",
+        "attempts",
+        "next_try",
+        "last_error",
+    )
+    list_filter = ("status", "provider", "reason")
+    list_select_related = ("user",)
+    search_fields = ("=account_uid", "user__email__iexact")
+    search_help_text = "Exact provider account id or e-mail address."
+    show_full_result_count = False
+    ordering = ("-created_at",)
+    fields = (
+        "provider",
+        "account_uid",
+        "account_label",
+        "user",
+        "reason",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="next try", ordering="next_attempt_at")
+    def next_try(self, obj):
+        return relative(obj.next_attempt_at) if obj.status == Revocation.Status.PENDING else "—"

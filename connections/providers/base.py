@@ -178,9 +178,10 @@ def send(
     """The response for a request, or the error that says what went wrong with the transport.
 
     Raises ProviderUnavailable (network, timeout, 5xx), RateLimited (429), ApiRetired (410).
-    Other statuses are returned for the caller to interpret.
+    Other statuses are returned for the caller to interpret. A session may carry its own
+    `tendon_timeout` (shorter, while a person waits on the answer).
     """
-    kwargs.setdefault("timeout", TIMEOUT)
+    kwargs.setdefault("timeout", getattr(session, "tendon_timeout", TIMEOUT))
     try:
         response = session.request(method, url, **kwargs)
     except requests.Timeout as error:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
 from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionEvent, Credential
 from connections.providers import PROVIDERS
-from connections.providers.base import GrantRevoked, Identity, ProviderError, TokenSet
+from connections.providers.base import Identity, TokenSet
 from connections.services.events import event_record
-
-logger = logging.getLogger(__name__)
+from connections.services.revocations import (
+    revocation_attempt,
+    revocation_queue,
+    revocations_cancel,
+)
 
 
 class ConnectRefused(Exception):
@@ -38,12 +39,6 @@ class ConnectResult:
     credential: Credential
     connections: list[Connection]
     reconnected: bool
-
-
-def provider_client(*, provider_id: str, request=None):
-    """The API client for provider_id, with the OAuth app from settings or the admin."""
-    app = get_socialaccount_adapter().get_app(request, provider=provider_id)
-    return PROVIDERS[provider_id].client(client_id=app.client_id, client_secret=app.secret)
 
 
 @transaction.atomic
@@ -109,6 +104,8 @@ def credential_connect(
     credential.refresh_lease_until = None
     credential.notified_at = None  # a new incident gets its own e-mail
     credential.last_refreshed_at = now
+    # The old grant of this account must not be revoked now: it would end this new one too.
+    revocations_cancel(provider=provider_id, account_uid=identity.uid)
     credential.social_account, _ = SocialAccount.objects.update_or_create(
         provider=provider_id,
         uid=identity.uid,
@@ -171,17 +168,20 @@ def _attach_connections(*, user, credential: Credential, feeds: list[str], now) 
 
 @dataclass(frozen=True)
 class RemoveResult:
-    revoked_at_provider: bool
+    # True: the provider confirmed; None: not yet (asked again in the background); False: gave up
+    revoked_at_provider: bool | None
 
 
 def credential_remove(*, credential: Credential, actor) -> RemoveResult:
-    """Revokes the grant at the provider where it can, deletes the tokens, keeps data and cursors.
+    """Deletes the grant's tokens and disconnects its feeds at once, keeping data and cursors,
+    then asks the provider to revoke the grant (in the background if it does not answer fast).
 
-    Returns whether the provider confirmed the revocation. Never raises for a provider failure.
+    Never raises for a provider failure and never waits long on one.
     """
-    revoked = revoke_at_provider(credential)
+
     with transaction.atomic():
         credential = Credential.objects.select_for_update().get(pk=credential.pk)
+        revocation = revocation_queue(credential=credential, reason="removed")
         social_account_id = credential.social_account_id
         credential.access_token = ""
         credential.refresh_token = ""
@@ -192,11 +192,8 @@ def credential_remove(*, credential: Credential, actor) -> RemoveResult:
         credential.save()
         if social_account_id:
             SocialAccount.objects.filter(pk=social_account_id).delete()
-        message = (
-            f"Removed; {PROVIDERS[credential.provider].account_owner} revoked our access."
-            if revoked
-            else "Removed; tokens deleted. The provider could not confirm the revocation."
-        )
+        spec = PROVIDERS.get(credential.provider)
+        owner = spec.account_owner if spec else credential.provider
         for connection in Connection.objects.select_for_update().filter(credential=credential):
             connection.credential = None
             connection.enabled = False
@@ -206,26 +203,8 @@ def credential_remove(*, credential: Credential, actor) -> RemoveResult:
                 connection=connection,
                 kind=ConnectionEvent.Kind.REMOVED,
                 actor=actor,
-                message=message,
+                message=f"Tokens deleted and {owner} asked to revoke our access. "
+                "Everything imported so far is kept.",
             )
+    revoked = revocation_attempt(revocation=revocation, inline=True) if revocation else True
     return RemoveResult(revoked_at_provider=revoked)
-
-
-def revoke_at_provider(credential: Credential) -> bool:
-    """True if the provider confirmed the grant is revoked; never raises."""
-    if not (credential.access_token or credential.refresh_token):
-        return False
-    try:
-        provider_client(provider_id=credential.provider).revoke(
-            access_token=credential.access_token,
-            refresh_token=credential.refresh_token,
-            account_uid=credential.account_uid,
-        )
-    except (ProviderError, GrantRevoked) as error:
-        # A grant the provider already dropped is as good as revoked; anything else we log.
-        logger.warning("Revocation of credential %s failed: %s", credential.pk, error)
-        return isinstance(error, GrantRevoked)
-    except Exception:  # noqa: BLE001 - Remove must always work, whatever the provider does
-        logger.exception("Revocation of credential %s failed", credential.pk)
-        return False
-    return True

@@ -10,8 +10,11 @@ def event_record(
     message: str = "",
     actor=None,
     actor_kind: str | None = None,
+    detail: str = "",
 ) -> ConnectionEvent:
-    """The new timeline entry. With no actor, the system acted; a staff actor counts as staff."""
+    """The new timeline entry. With no actor, the system acted; a staff actor counts as staff.
+
+    message is what the person reads; detail (error text, codes) is for support only."""
     if actor_kind is None:
         if actor is None:
             actor_kind = ConnectionEvent.Actor.SYSTEM
@@ -20,5 +23,10 @@ def event_record(
         else:
             actor_kind = ConnectionEvent.Actor.USER
     return ConnectionEvent.objects.create(
-        connection=connection, kind=kind, message=message, actor=actor, actor_kind=actor_kind
+        connection=connection,
+        kind=kind,
+        message=message,
+        detail=detail[:2000],
+        actor=actor,
+        actor_kind=actor_kind,
     )

@@ -29,14 +29,11 @@ from connections.providers.base import (
     RateLimited,
     ScopeMissing,
 )
-from connections.services.credentials import provider_client
+from connections.services.clients import provider_client
 from connections.services.events import event_record
+from connections.services.flags import credential_flag
 from connections.services.set_aside import set_aside_record
-from connections.services.tokens import (
-    NeedsReauthorization,
-    credential_flag,
-    credential_get_access_token,
-)
+from connections.services.tokens import NeedsReauthorization, credential_get_access_token
 from records.services.upserts import records_upsert
 
 logger = logging.getLogger(__name__)
@@ -192,7 +189,9 @@ def _fetch(client, connection: Connection) -> FeedPage:
             credential_flag(credential=credential, reason=f"{error} (after a refresh)")
             raise NeedsReauthorization(str(error)) from error
     except ApiRetired as error:
-        credential_flag(credential=credential, reason=str(error))
+        credential_flag(
+            credential=credential, reason=str(error), cause=Credential.FlagCause.RETIRED
+        )
         raise NeedsReauthorization(str(error)) from error
     except GrantRevoked as error:
         if isinstance(error, NeedsReauthorization):

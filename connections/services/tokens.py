@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from connections.models import ConnectionEvent, Credential
 from connections.providers.base import GrantRevoked, ProviderError, ProviderUnavailable, TokenSet
-from connections.services.credentials import provider_client
+from connections.services.clients import provider_client
 from connections.services.events import event_record
+from connections.services.flags import credential_flag
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ def credential_get_access_token(
             if not force_refresh and not _stale(locked, now=now, min_validity=min_validity):
                 return locked.access_token
             if locked.refresh_lease_until is None or locked.refresh_lease_until <= now:
+                # A lease that lapsed without being given back: its worker died mid-refresh,
+                # perhaps after the provider rotated the pair and before we stored it.
+                interrupted = locked.refresh_lease_until is not None
                 locked.refresh_lease_until = now + REFRESH_LEASE
                 locked.save(update_fields=["refresh_lease_until"])
                 break  # ours to refresh
@@ -68,7 +72,7 @@ def credential_get_access_token(
             raise ProviderUnavailable("Another worker's token refresh did not finish in time.")
         force_refresh = False
         time.sleep(LEASE_POLL)
-    return _refresh_under_lease(locked)
+    return _refresh_under_lease(locked, interrupted=interrupted)
 
 
 def _stale(credential: Credential, *, now, min_validity: timedelta) -> bool:
@@ -78,7 +82,7 @@ def _stale(credential: Credential, *, now, min_validity: timedelta) -> bool:
     return idle or credential.expires_within(min_validity)
 
 
-def _refresh_under_lease(leased: Credential) -> str:
+def _refresh_under_lease(leased: Credential, *, interrupted: bool) -> str:
     spent_refresh_token = leased.refresh_token
     try:
         if not spent_refresh_token:
@@ -87,7 +91,9 @@ def _refresh_under_lease(leased: Credential) -> str:
             refresh_token=spent_refresh_token
         )
     except GrantRevoked as error:
-        return _flag_unless_rotated(leased, spent_refresh_token=spent_refresh_token, error=error)
+        return _flag_unless_rotated(
+            leased, spent_refresh_token=spent_refresh_token, error=error, interrupted=interrupted
+        )
     except ProviderError:
         Credential.objects.filter(pk=leased.pk).update(
             refresh_failures=F("refresh_failures") + 1, refresh_lease_until=None
@@ -131,9 +137,14 @@ def _store(credential: Credential, tokens: TokenSet, *, recovered: bool) -> None
 
 
 def _flag_unless_rotated(
-    credential: Credential, *, spent_refresh_token: str, error: GrantRevoked
+    credential: Credential, *, spent_refresh_token: str, error: GrantRevoked, interrupted: bool
 ) -> str:
-    """Flags the credential for re-authorization, unless someone rotated the pair meanwhile."""
+    """Flags the credential for re-authorization, unless someone rotated the pair meanwhile.
+
+    After an interrupted refresh the refusal is most likely our own doing (the provider rotated
+    the pair and the worker died before storing it): the person is told so, honestly. Where the
+    provider keeps the old refresh token valid for a while (Withings), the retry with the token
+    we still hold simply succeeds and nobody is bothered."""
     with transaction.atomic():
         locked = Credential.objects.select_for_update().get(pk=credential.pk)
         locked.refresh_lease_until = None
@@ -142,36 +153,10 @@ def _flag_unless_rotated(
         if locked.status == Credential.Status.ACTIVE and rotated:
             # Another worker (or a reconnect) rotated the pair: a lost race, not a dead grant.
             return locked.access_token
-        credential_flag(credential=locked, reason=str(error))
+        cause = Credential.FlagCause.LOST if interrupted else Credential.FlagCause.PROVIDER
+        detail = f"{error} (after an interrupted refresh)" if interrupted else str(error)
+        credential_flag(credential=locked, reason=detail, cause=cause)
     raise NeedsReauthorization(str(error))
-
-
-def credential_flag(*, credential: Credential, reason: str, actor=None) -> bool:
-    """Marks the credential as needing re-authorization; True if it was not flagged before.
-
-    Its connections stop importing; the user is e-mailed once (after commit) and sees a banner.
-    """
-    from accounts.services.notifications import notify_reconnect_needed
-
-    with transaction.atomic():
-        locked = Credential.objects.select_for_update().get(pk=credential.pk)
-        if locked.status == Credential.Status.NEEDS_REAUTH:
-            return False
-        locked.status = Credential.Status.NEEDS_REAUTH
-        locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "status_changed_at", "updated_at"])
-        told = " We e-mailed you." if locked.user.notify_by_email else ""
-        message = f"The provider no longer accepts our access: {reason.rstrip('.')[:200]}.{told}"
-        for connection in locked.connections.all():
-            event_record(
-                connection=connection,
-                kind=ConnectionEvent.Kind.FLAGGED,
-                actor=actor,
-                message=message,
-            )
-        transaction.on_commit(lambda: notify_reconnect_needed(credential_id=locked.pk))
-    logger.info("Credential %s flagged for re-authorization: %s", credential.pk, reason)
-    return True
 
 
 def credentials_refresh_expiring(*, within: timedelta = timedelta(hours=1)) -> dict[str, int]:
@@ -216,33 +201,52 @@ def tokens_reencrypt() -> int:
 
 
 def credential_refresh_now(*, credential: Credential, actor) -> None:
-    """Refreshes the credential's tokens at once (staff); raises as the door does."""
-    credential_get_access_token(credential=credential, force_refresh=True)
+    """Refreshes the credential's tokens at once (staff); raises as the door does. Whatever
+    the outcome, the timeline records that the staff member asked."""
+    try:
+        credential_get_access_token(credential=credential, force_refresh=True)
+    except (GrantRevoked, ProviderError) as error:
+        for connection in credential.connections.all():
+            event_record(
+                connection=connection,
+                kind=ConnectionEvent.Kind.REFRESH_FAILED,
+                actor=actor,
+                message="Our support team tried to renew access; the provider refused or did "
+                "not answer.",
+                detail=str(error),
+            )
+        raise
     for connection in credential.connections.all():
         event_record(
             connection=connection,
             kind=ConnectionEvent.Kind.REFRESHED,
             actor=actor,
-            message="Access renewed on request.",
+            message="Our support team renewed access.",
         )
 
 
-def credential_reset(*, credential: Credential, actor) -> bool:
-    """Staff's Disable -> Remove -> Enable in one step: revokes the grant where possible, deletes
-    the tokens, keeps data and cursors, and asks the user (banner and e-mail) to grant access
-    again with Reconnect. Returns whether the provider confirmed the revocation."""
-    from connections.services.credentials import revoke_at_provider
+def credential_reset(*, credential: Credential, actor, reason: str) -> bool | None:
+    """Staff's Disable -> Remove -> Enable in one step: deletes the tokens at once (the provider
+    is asked to revoke them, in the background if it is slow), keeps data and cursors, and asks
+    the user (banner and e-mail, with support's reason) to grant access again with Reconnect.
 
-    revoked = revoke_at_provider(credential)
+    Returns True if the provider confirmed the revocation, None if not yet, False if it refused.
+    """
+    from connections.services.revocations import revocation_attempt, revocation_queue
+
     with transaction.atomic():
         locked = Credential.objects.select_for_update().get(pk=credential.pk)
+        revocation = revocation_queue(credential=locked, reason="reset")
         locked.access_token = ""
         locked.refresh_token = ""
         locked.expires_at = None
         locked.notified_at = None  # this is a new request to the user: tell them
         locked.save()
-        if not credential_flag(credential=locked, reason="reset by support", actor=actor):
-            from accounts.services.notifications import notify_reconnect_needed
-
-            transaction.on_commit(lambda: notify_reconnect_needed(credential_id=locked.pk))
-    return revoked
+        credential_flag(
+            credential=locked,
+            reason=f"Reset by support: {reason}",
+            actor=actor,
+            cause=Credential.FlagCause.SUPPORT_RESET,
+            note=reason,
+        )
+    return revocation_attempt(revocation=revocation, inline=True) if revocation else True

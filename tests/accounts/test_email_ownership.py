@@ -55,9 +55,7 @@ def test_an_unverified_extra_address_signs_nobody_in(client, attacker):
     assert "_auth_user_id" not in client.session
 
 
-def test_a_reset_for_an_unverified_extra_address_sends_no_link_to_that_account(
-    client, attacker
-):
+def test_a_reset_for_an_unverified_extra_address_sends_no_link_to_that_account(client, attacker):
     client.post("/accounts/password/reset/", {"email": VICTIM})
 
     assert len(mail.outbox) == 1

@@ -93,7 +93,7 @@ def test_data_page_offers_the_downloads(logged_in, demo_connected, run_import):
 
 
 @pytest.mark.parametrize(
-    "name", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    "name", ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 )
 def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(logged_in, user, name):
     from datetime import timedelta

@@ -187,9 +187,7 @@ def test_sandbox_sign_in_does_not_redirect_off_site(client, user, demo_app):
     assert response["Location"] == "/sandbox/"
 
 
-def test_sandbox_sign_in_locks_out_after_failed_attempts_like_tendons_login(
-    client, user, demo_app
-):
+def test_sandbox_sign_in_locks_out_after_failed_attempts_like_tendons_login(client, user, demo_app):
     for _attempt in range(5):
         client.post("/sandbox/login/", {"email": user.email, "password": "wrong"})
 

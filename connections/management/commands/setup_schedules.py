@@ -6,11 +6,15 @@ from django_q.models import Schedule
 SCHEDULES = {
     "tendon: dispatch due imports": ("connections.tasks.dispatch_imports", 1),
     "tendon: refresh expiring tokens": ("connections.tasks.refresh_expiring_tokens", 10),
+    "tendon: retry revocations": ("connections.tasks.retry_revocations", 5),
 }
 
 
 class Command(BaseCommand):
-    help = "Install the import dispatcher (every minute) and the token refresher (every 10 min)."
+    help = (
+        "Install the import dispatcher (every minute), the token refresher (every 10 minutes) "
+        "and the revocation retries (every 5 minutes)."
+    )
 
     def handle(self, *args, **options) -> None:
         for name, (func, minutes) in SCHEDULES.items():

@@ -192,17 +192,45 @@ def test_import_now_action_queues_a_run(as_staff, staff, connection_factory):
     ).exists()
 
 
-def test_flag_action_tells_the_user_once(
-    as_staff, connection_factory, django_capture_on_commit_callbacks, mailoutbox
+def test_flag_action_first_names_who_is_emailed_and_what_they_read(as_staff, connection_factory):
+    connection = connection_factory("owner@example.com")
+    before = Credential.objects.get().status
+
+    page = page_text(_action(as_staff, "flag_for_reauthorization", connection))
+
+    assert "owner@example.com" in page
+    assert "Our support team asked you to reconnect Demo Health" in page
+    assert Credential.objects.get().status == before == Credential.Status.ACTIVE
+    assert not connection.events.exists()
+
+
+def test_flag_action_tells_the_user_support_asked_and_why(
+    as_staff, staff, connection_factory, django_capture_on_commit_callbacks, mailoutbox
 ):
     connection = connection_factory("owner@example.com")
+    reason = "we moved Tendon to a new server"
 
     with django_capture_on_commit_callbacks(execute=True):
-        _action(as_staff, "flag_for_reauthorization", connection)
-        _action(as_staff, "flag_for_reauthorization", connection)
+        _action(as_staff, "flag_for_reauthorization", connection, apply="1", reason=reason)
+        _action(as_staff, "flag_for_reauthorization", connection, apply="1", reason=reason)
 
     assert Credential.objects.get().status == Credential.Status.NEEDS_REAUTH
     assert [m.to for m in mailoutbox] == [["owner@example.com"]]
+    body = mailoutbox[0].body
+    assert f"Our support team asked you to reconnect Demo Health: {reason}." in body
+    assert "stopped accepting" not in body
+    event = connection.events.get(kind=ConnectionEvent.Kind.FLAGGED)
+    assert (event.actor, event.actor_kind) == (staff, ConnectionEvent.Actor.STAFF)
+    assert reason in event.message
+
+
+def test_flag_action_needs_a_reason(as_staff, connection_factory):
+    connection = connection_factory()
+
+    response = _action(as_staff, "flag_for_reauthorization", connection, apply="1", reason="")
+
+    assert "This field is required." in page_text(response)
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
 
 
 def test_backfill_action_asks_for_a_date_then_resets_the_cursor(as_staff, connection_factory):
@@ -219,14 +247,20 @@ def test_backfill_action_asks_for_a_date_then_resets_the_cursor(as_staff, connec
 
 
 def test_reset_connection_keeps_data_and_cursor_and_asks_the_user(
-    as_staff, connection_factory, http, django_capture_on_commit_callbacks, mailoutbox, demo_app
+    as_staff,
+    staff,
+    connection_factory,
+    http,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+    demo_app,
 ):
     http.add("POST", "http://testserver/sandbox/o/revoke_token/", status=200)
     cursor = timezone.now().replace(microsecond=0)
     connection = connection_factory("owner@example.com", cursor=cursor)
 
     with django_capture_on_commit_callbacks(execute=True):
-        _action(as_staff, "reset_connection", connection)
+        _action(as_staff, "reset_connection", connection, apply="1", reason="a support test")
 
     credential = Credential.objects.get(pk=connection.credential_id)
     assert credential.status == Credential.Status.NEEDS_REAUTH
@@ -234,6 +268,34 @@ def test_reset_connection_keeps_data_and_cursor_and_asks_the_user(
     connection.refresh_from_db()
     assert connection.cursor == cursor and connection.credential_id == credential.pk
     assert len(mailoutbox) == 1 and "Reconnect" in mailoutbox[0].subject
+    assert "Our support team reset this connection" in mailoutbox[0].body
+
+
+def test_reset_first_asks_for_confirmation_and_changes_nothing(as_staff, connection_factory):
+    connection = connection_factory("owner@example.com")
+    from tests.conftest import snapshot
+
+    before = snapshot()
+
+    page = page_text(_action(as_staff, "reset_connection", connection))
+
+    assert "owner@example.com" in page and "Our support team reset this connection" in page
+    assert snapshot() == before
+    assert not connection.events.exists()
+
+
+def test_reset_is_on_the_timeline_with_the_staff_members_name(
+    as_staff, staff, connection_factory, http, demo_app
+):
+    http.add("POST", "http://testserver/sandbox/o/revoke_token/", status=200)
+    connection = connection_factory()
+
+    _action(as_staff, "reset_connection", connection, apply="1", reason="a support test")
+
+    event = connection.events.get(kind=ConnectionEvent.Kind.RESET)
+    assert event.actor == staff
+    page = page_text(as_staff.get(f"/admin/connections/connection/{connection.pk}/change/"))
+    assert "Reset by support" in page and staff.email in page
 
 
 def test_refresh_action_reports_a_dead_grant(as_staff, connection_factory, http, demo_app):
@@ -246,6 +308,7 @@ def test_refresh_action_reports_a_dead_grant(as_staff, connection_factory, http,
 
     assert "refresh refused" in page_text(response)
     assert Credential.objects.get().status == Credential.Status.NEEDS_REAUTH
+    assert connection.events.filter(kind=ConnectionEvent.Kind.REFRESH_FAILED).exists()
 
 
 def test_support_can_view_and_act_but_not_delete(client, support, connection_factory):

@@ -129,9 +129,10 @@ def test_dead_refresh_token_flags_once_and_emails_once(
     assert "Nothing imported so far is lost" in mail.outbox[0].body
     page = page_text(logged_in.get("/connect/"))
     assert "Fitbit & Pixel Watch needs you to reconnect" in page
-    assert "access: Google refused the grant (invalid_grant). We e-mailed you." in page_text(
-        logged_in.get(f"/connect/{activities.pk}/")
-    )
+    detail = page_text(logged_in.get(f"/connect/{activities.pk}/"))
+    assert "Google stopped accepting Tendon's access to Fitbit & Pixel Watch." in detail
+    assert "We e-mailed you." in detail
+    assert "invalid_grant" not in detail  # the code is for support, not for the person
 
 
 def test_reconnect_email_has_one_button_and_a_way_to_stop_them(

@@ -205,4 +205,5 @@ def test_setup_schedules_is_idempotent(db):
     assert sorted(Schedule.objects.values_list("func", "minutes")) == [
         ("connections.tasks.dispatch_imports", 1),
         ("connections.tasks.refresh_expiring_tokens", 10),
+        ("connections.tasks.retry_revocations", 5),
     ]

@@ -156,3 +156,60 @@ def test_eight_workers_at_once_spend_the_refresh_token_once(credential_factory, 
     assert errors == []
     assert len(spent) == 1
     assert results == ["new-access"] * 8
+
+
+@pytest.mark.django_db
+def test_a_refresh_interrupted_by_a_dead_worker_is_flagged_in_honest_words(
+    credential_factory, http, django_capture_on_commit_callbacks, mailoutbox
+):
+    # A worker took the lease, the provider rotated the pair, the worker died before storing it:
+    # the lease lapsed without being given back, and the refresh token we hold is spent.
+    credential = credential_factory(expires_in=timedelta(minutes=-5))
+    Credential.objects.filter(pk=credential.pk).update(
+        refresh_lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    http.add("POST", GOOGLE["token_url"], status=400, json={"error": "invalid_grant"})
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(NeedsReauthorization):
+        credential_get_access_token(credential=credential)
+
+    flagged = Credential.objects.get(pk=credential.pk)
+    assert flagged.flag_cause == Credential.FlagCause.LOST
+    words = "We lost access to Fitbit & Pixel Watch while renewing it (nothing you did caused"
+    assert words in mailoutbox[0].body
+    assert "stopped accepting" not in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_an_ordinary_invalid_grant_says_the_provider_stopped_accepting(credential_factory, http):
+    credential = credential_factory(expires_in=timedelta(minutes=-5))
+    http.add("POST", GOOGLE["token_url"], status=400, json={"error": "invalid_grant"})
+
+    with pytest.raises(NeedsReauthorization):
+        credential_get_access_token(credential=credential)
+
+    assert Credential.objects.get(pk=credential.pk).flag_cause == Credential.FlagCause.PROVIDER
+
+
+@pytest.mark.django_db
+def test_withings_interrupted_refresh_recovers_with_the_old_token_it_keeps_valid(
+    user_factory, withings_app, http
+):
+    from tests.conftest import WITHINGS, fixture_json
+
+    credential = Credential.objects.create(
+        user=user_factory(),
+        provider="withings",
+        account_uid="363",
+        access_token="old-access",
+        refresh_token="old-refresh",
+        expires_at=timezone.now() - timedelta(minutes=1),
+        last_refreshed_at=timezone.now() - timedelta(hours=3),
+        refresh_lease_until=timezone.now() - timedelta(seconds=1),
+    )
+    http.add("POST", WITHINGS["token_url"], json=fixture_json("withings", "token"))
+
+    token = credential_get_access_token(credential=credential)
+
+    assert token == fixture_json("withings", "token")["body"]["access_token"]
+    assert Credential.objects.get(pk=credential.pk).status == Credential.Status.ACTIVE
