@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connections import messages as words
@@ -30,8 +32,14 @@ from connections.services.connections import (
     connection_enable,
 )
 from connections.services.credentials import credential_remove
-from connections.services.scheduling import ImportAlreadyRunning, connection_import_now
+from connections.services.scheduling import (
+    ImportAlreadyRunning,
+    SyncTooSoon,
+    connection_import_now,
+)
 from connections.troubleshooting import what_to_do
+
+SYNC_COOLDOWN = timedelta(minutes=1)  # one person's clicks never turn into a burst of imports
 
 
 def _own_connection(request: HttpRequest, pk: int) -> Connection:
@@ -188,9 +196,16 @@ def connection_sync_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{name} cannot be imported now: see what to do below.")
         return redirect("connection_detail", pk=connection.pk)
     try:
-        connection_import_now(connection=connection, actor=request.user)
+        connection_import_now(connection=connection, actor=request.user, cooldown=SYNC_COOLDOWN)
     except ImportAlreadyRunning:
         messages.info(request, f"{name} is being imported right now.")
+    except SyncTooSoon as wait:
+        seconds = max(1, round((wait.retry_at - timezone.now()).total_seconds()))
+        messages.info(
+            request,
+            f"{name} was imported moments ago. You can sync it again in {seconds} seconds; "
+            "new data also arrives on its own.",
+        )
     else:
         messages.success(request, f"{name}: import queued. It appears below when it has run.")
     return redirect("connection_detail", pk=connection.pk)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -18,6 +20,9 @@ from django.utils import timezone
 
 USER_AGENT = "Tendon/0.1 (+https://github.com/tendon-health/tendon)"
 TIMEOUT = (5, 30)  # seconds to connect, seconds to read
+MAX_PAGES_PER_FETCH = 20  # pages one paging loop inside a client may follow
+
+logger = logging.getLogger(__name__)
 
 
 class ProviderError(Exception):
@@ -150,6 +155,35 @@ class Budget:
         else:
             resets_at = now + timedelta(seconds=reset_seconds)
         return cls(remaining=remaining_calls, resets_at=max(resets_at, now))
+
+
+class PageGuard:
+    """Bounds one paging loop inside a client. A token seen before, or more pages than any real
+    answer needs, ends the loop with what was read (a provider bug must not spin us); a passed
+    deadline (the run's time budget) raises ProviderUnavailable, to be retried later."""
+
+    def __init__(
+        self, *, provider_name: str, deadline: float | None, limit: int = MAX_PAGES_PER_FETCH
+    ) -> None:
+        self.provider_name, self.deadline, self.limit = provider_name, deadline, limit
+        self.seen: set[str] = set()
+
+    def follow(self, token: str | None) -> str | None:
+        """The token to request next, or None to stop."""
+        if not token:
+            return None
+        token = str(token)
+        if token in self.seen or len(self.seen) + 1 >= self.limit:
+            logger.warning(
+                "%s kept paging (repeated token or %s pages)",
+                self.provider_name,
+                len(self.seen) + 1,
+            )
+            return None
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ProviderUnavailable(f"{self.provider_name} took longer than this run allows.")
+        self.seen.add(token)
+        return token
 
 
 def new_session() -> requests.Session:

@@ -23,6 +23,7 @@ class OAuth2TokenClient:
     """Authorization-code exchange and refresh against a standard token endpoint."""
 
     scope_delimiter = " "
+    deadline: float | None = None  # time.monotonic() by which paging loops must stop
 
     def __init__(
         self, config: ClientConfig, *, name: str, session: requests.Session | None = None

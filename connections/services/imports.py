@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from connections.providers.base import (
     RateLimited,
     ScopeMissing,
 )
+from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
 from connections.services.events import event_record
 from connections.services.flags import credential_flag
@@ -40,7 +41,8 @@ logger = logging.getLogger(__name__)
 
 OVERLAP = timedelta(hours=48)  # re-read this much before the cursor: late data, time zones
 WINDOW = timedelta(days=7)  # one window of the provider's time range at a time
-RUN_TIME_BUDGET = 240.0  # seconds; below django-q2's task timeout, then continue next run
+MAX_PAGES_PER_WINDOW = 200  # a provider that never stops paging is a provider bug
+PARTIAL_PAUSE = timedelta(seconds=60)  # between the runs of a long import, so others get a turn
 BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_CAP = timedelta(hours=6)
 BUDGET_MARGIN = 5  # stop this many calls before a provider's announced budget runs out
@@ -136,9 +138,11 @@ def _reason_to_skip(connection: Connection) -> tuple[str, str] | None:
 def _import(run: ImportRun, connection: Connection, progress: Progress) -> None:
     spec = PROVIDERS[connection.provider]
     client = provider_client(provider_id=connection.provider)
-    deadline = time.monotonic() + RUN_TIME_BUDGET
+    deadline = time.monotonic() + run_time_budget()
+    client.deadline = deadline  # paging loops inside a client stop there too
     run_end = timezone.now()
     first_window = True
+    tokens_seen: set[str] = set()
     while True:
         if connection.chunk_start is None:
             if connection.cursor is None:
@@ -151,9 +155,10 @@ def _import(run: ImportRun, connection: Connection, progress: Progress) -> None:
                 break
             connection.chunk_start, connection.chunk_end = begin, min(begin + WINDOW, run_end)
             connection.chunk_token = ""
+            tokens_seen = set()
         first_window = False
         _check_user_budget(spec, connection.credential)
-        page = _fetch(client, connection)
+        page = _bounded(_fetch(client, connection), connection, tokens_seen)
         _store_page(run, connection, page)
         progress.pages += 1
         budget = client.budget
@@ -166,6 +171,25 @@ def _import(run: ImportRun, connection: Connection, progress: Progress) -> None:
         if time.monotonic() > deadline:
             return  # partial: the next run carries on from here
     progress.finished = True
+
+
+def _bounded(page: FeedPage, connection: Connection, tokens_seen: set[str]) -> FeedPage:
+    """The page, with its next token dropped when following it would loop: the same token
+    again, or more pages in one window than any real provider sends. The window then ends
+    with what was read; the person's imports go on."""
+    token = page.next_token
+    if token is None:
+        return page
+    tokens_seen.add(connection.chunk_token)
+    if token in tokens_seen or len(tokens_seen) >= MAX_PAGES_PER_WINDOW:
+        logger.warning(
+            "Connection %s: %s kept paging (repeated token or %s pages); window ended there",
+            connection.pk,
+            connection.provider,
+            len(tokens_seen),
+        )
+        return replace(page, next_token=None)
+    return page
 
 
 def _fetch(client, connection: Connection) -> FeedPage:
@@ -295,7 +319,8 @@ def _succeeded(run: ImportRun, connection: Connection, outcome: str) -> None:
         connection,
         run,
         last_success_at=now,
-        next_run_at=now if outcome == ImportRun.Outcome.PARTIAL else now + _jittered(interval),
+        next_run_at=now
+        + _jittered(PARTIAL_PAUSE if outcome == ImportRun.Outcome.PARTIAL else interval),
         last_error_code="",
         last_error_message="",
         failing_since=None,

@@ -110,8 +110,19 @@ class ImportAlreadyRunning(Exception):
     pass
 
 
-def connection_import_now(*, connection: Connection, actor=None) -> ImportRun:
-    """A run of connection enqueued at once; ImportAlreadyRunning if one holds the claim."""
+class SyncTooSoon(Exception):
+    """The last import of this connection was queued moments ago; try again at retry_at."""
+
+    def __init__(self, *, retry_at: datetime) -> None:
+        super().__init__(f"try again at {retry_at:%H:%M:%S}")
+        self.retry_at = retry_at
+
+
+def connection_import_now(
+    *, connection: Connection, actor=None, cooldown: timedelta | None = None
+) -> ImportRun:
+    """A run of connection enqueued at once; ImportAlreadyRunning if one holds the claim,
+    SyncTooSoon if a run was queued less than `cooldown` ago (nothing is written then)."""
     from connections.models import ConnectionEvent
     from connections.services.events import event_record
 
@@ -120,6 +131,15 @@ def connection_import_now(*, connection: Connection, actor=None) -> ImportRun:
         locked = Connection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
         if locked.claimed_until and locked.claimed_until > now:
             raise ImportAlreadyRunning(str(connection.pk))
+        if cooldown is not None:
+            last = (
+                ImportRun.objects.filter(connection=locked)
+                .order_by("-queued_at")
+                .values_list("queued_at", flat=True)
+                .first()
+            )
+            if last is not None and last + cooldown > now:
+                raise SyncTooSoon(retry_at=last + cooldown)
         locked.next_run_at = now
         locked.save(update_fields=["next_run_at"])
         (run,) = _claim([locked], now=now)

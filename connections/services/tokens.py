@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from connections.models import ConnectionEvent, Credential
 from connections.providers.base import GrantRevoked, ProviderError, ProviderUnavailable, TokenSet
+from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
 from connections.services.events import event_record
 from connections.services.flags import credential_flag
@@ -162,7 +163,8 @@ def _flag_unless_rotated(
 def credentials_refresh_expiring(*, within: timedelta = timedelta(hours=1)) -> dict[str, int]:
     """Refreshes active credentials that expire within `within` or sat idle for a day.
 
-    Returns counts by outcome: refreshed, flagged, failed.
+    Returns counts by outcome: refreshed, flagged, failed, and those left for the next run
+    when the task's time budget (derived from Q_TIMEOUT) ran out.
     """
     now = timezone.now()
     idle_since = now - IDLE_REFRESH_AFTER
@@ -171,8 +173,13 @@ def credentials_refresh_expiring(*, within: timedelta = timedelta(hours=1)) -> d
     due = Credential.objects.filter(status=Credential.Status.ACTIVE).filter(
         expiring | Q(last_refreshed_at__lt=idle_since) | Q(last_refreshed_at__isnull=True)
     )
-    counts = {"refreshed": 0, "flagged": 0, "failed": 0}
+    # Stop in time: django-q2 kills the task at Q_TIMEOUT, possibly mid-refresh.
+    deadline = time.monotonic() + run_time_budget()
+    counts = {"refreshed": 0, "flagged": 0, "failed": 0, "left_for_next_run": 0}
     for credential in due.only("pk").iterator():
+        if time.monotonic() > deadline:
+            counts["left_for_next_run"] += 1
+            continue
         try:
             credential_get_access_token(credential=credential, min_validity=within)
         except NeedsReauthorization:

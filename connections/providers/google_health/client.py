@@ -16,6 +16,7 @@ from connections.providers.base import (
     Budget,
     FeedPage,
     Identity,
+    PageGuard,
     RecordData,
     ScopeMissing,
     TokenSet,
@@ -144,6 +145,7 @@ class GoogleHealthClient(OAuth2TokenClient):
         calls = 0
         for data_type in DAILY_ROLLUPS:
             page_token = None
+            guard = PageGuard(provider_name=self.name, deadline=self.deadline)
             while True:
                 # Reference: https://developers.google.com/health/reference/rest/v4/users.dataTypes.dataPoints/dailyRollUp
                 request = {
@@ -166,7 +168,7 @@ class GoogleHealthClient(OAuth2TokenClient):
                     values = normalise.read(self.name, normalise.rollup_values, data_type, point)
                     days.setdefault(day, {"date": day}).update(values)
                     raw.setdefault(day, {})[data_type] = point
-                page_token = body.get("nextPageToken")
+                page_token = guard.follow(body.get("nextPageToken"))
                 if not page_token:
                     break
         records = [

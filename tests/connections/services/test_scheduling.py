@@ -207,3 +207,18 @@ def test_setup_schedules_is_idempotent(db):
         ("connections.tasks.refresh_expiring_tokens", 10),
         ("connections.tasks.retry_revocations", 5),
     ]
+
+
+def test_sync_now_right_after_an_import_is_refused_without_a_run_or_an_event(
+    logged_in, demo_connected, run_import, demo_http
+):
+    sleep = demo_connected("sleep")["sleep"]
+    run_import(sleep)
+    events = sleep.events.count()
+
+    for _click in range(10):
+        response = logged_in.post(f"/connect/{sleep.pk}/sync/", follow=True)
+
+    assert "was imported moments ago. You can sync it again in" in response.content.decode()
+    assert ImportRun.objects.filter(connection=sleep).count() == 1
+    assert sleep.events.count() == events

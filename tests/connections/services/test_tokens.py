@@ -112,7 +112,7 @@ def test_refresher_renews_only_tokens_expiring_within_the_hour(credential_factor
 
     counts = credentials_refresh_expiring()
 
-    assert counts == {"refreshed": 1, "flagged": 0, "failed": 0}
+    assert counts == {"refreshed": 1, "flagged": 0, "failed": 0, "left_for_next_run": 0}
     assert Credential.objects.get(pk=soon.pk).access_token == "new-access"
     assert Credential.objects.get(pk=later.pk).access_token == "old-access"
     assert Credential.objects.get(pk=just_renewed.pk).access_token == "old-access"
@@ -213,3 +213,32 @@ def test_withings_interrupted_refresh_recovers_with_the_old_token_it_keeps_valid
 
     assert token == fixture_json("withings", "token")["body"]["access_token"]
     assert Credential.objects.get(pk=credential.pk).status == Credential.Status.ACTIVE
+
+
+class _FakeClock:
+    """time.monotonic() that jumps a minute every time it is read: a run of slow providers."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        self.now += 60
+        return self.now
+
+
+@pytest.mark.django_db
+def test_refresher_stops_within_its_time_budget_and_leaves_the_rest(
+    credential_factory, http, monkeypatch, settings
+):
+    from connections.services import tokens
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 120}  # a budget of 40 s
+    for _ in range(3):
+        credential_factory(expires_in=timedelta(minutes=20), refreshed_ago=timedelta(hours=1))
+    http.add("POST", GOOGLE["token_url"], json=ROTATED)
+    monkeypatch.setattr(tokens.time, "monotonic", _FakeClock())
+
+    counts = credentials_refresh_expiring()
+
+    assert counts["left_for_next_run"] == 3
+    assert counts["refreshed"] == 0

@@ -1,0 +1,13 @@
+"""How long one task may work: derived from django-q2's Q_TIMEOUT, after which it is killed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from connections.providers.base import TIMEOUT as HTTP_TIMEOUT
+
+
+def run_time_budget() -> float:
+    """Seconds a task may go on starting provider requests. The last one (a token refresh and a
+    request, each up to the HTTP timeout) must still end before django-q2 kills the task."""
+    return max(10.0, settings.Q_CLUSTER["timeout"] - 2 * sum(HTTP_TIMEOUT) - 10)
