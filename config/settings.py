@@ -141,6 +141,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.debug.TokenSafeExceptionReporterFilter"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

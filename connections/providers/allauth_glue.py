@@ -14,6 +14,8 @@ from allauth.socialaccount.providers.oauth2.provider import OAuth2Provider
 from allauth.socialaccount.providers.oauth2.views import OAuth2Adapter
 from allauth.utils import get_request_param
 from django.http import HttpRequest
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 
 from connections.providers.base import GrantRevoked, ProviderError, ScopeMissing, TokenSet
 
@@ -69,6 +71,7 @@ class TendonOAuth2Adapter(OAuth2Adapter):
     def api_client(self, app):
         return self.spec.client(client_id=app.client_id, client_secret=app.secret)
 
+    @method_decorator(sensitive_variables())
     def get_access_token_data(self, request: HttpRequest, app, client, pkce_code_verifier=None):
         code = get_request_param(request, "code")
         try:
@@ -79,7 +82,9 @@ class TendonOAuth2Adapter(OAuth2Adapter):
             # allauth handles OAuth2Error; our adapter reads the cause to word the message.
             raise OAuth2Error(str(error)) from error
         self.did_fetch_access_token = True
-        return {"access_token": tokens.access_token, "tendon_tokens": tokens}
+        # Only the TokenSet, whose repr hides the secrets: allauth keeps this dict in a local
+        # variable, and error pages show locals.
+        return {"tendon_tokens": tokens}
 
     def parse_token(self, data: dict[str, Any]) -> SocialToken:
         # allauth wants a SocialToken; Tendon never stores it (SOCIALACCOUNT_STORE_TOKENS=False).

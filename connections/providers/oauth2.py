@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 
 from connections.providers.base import (
     BadResponse,
@@ -32,6 +34,7 @@ class OAuth2TokenClient:
         self.name = name
         self.session = session or new_session()
 
+    @method_decorator(sensitive_variables())
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
         """Tokens for an authorization code; GrantRevoked if the code is refused."""
         # Reference: https://datatracker.ietf.org/doc/html/rfc6749#section-4.1.3 (and RFC 7636)
@@ -46,6 +49,7 @@ class OAuth2TokenClient:
             data["code_verifier"] = code_verifier
         return self._token_request(data, previous_refresh_token="")
 
+    @method_decorator(sensitive_variables())
     def refresh(self, *, refresh_token: str) -> TokenSet:
         """A fresh access token (and the rotated refresh token, or the same one if none came)."""
         # Reference: https://datatracker.ietf.org/doc/html/rfc6749#section-6
@@ -57,6 +61,7 @@ class OAuth2TokenClient:
         }
         return self._token_request(data, previous_refresh_token=refresh_token)
 
+    @method_decorator(sensitive_variables())
     def _token_request(self, data: dict[str, str], *, previous_refresh_token: str) -> TokenSet:
         response = send(
             self.session, "POST", self.config.token_url, provider_name=self.name, data=data
@@ -69,6 +74,7 @@ class OAuth2TokenClient:
             raise BadResponse(f"{self.name}'s token endpoint refused the request ({error}).")
         return self.token_set(body, previous_refresh_token=previous_refresh_token)
 
+    @method_decorator(sensitive_variables())
     def token_set(self, body: dict[str, Any], *, previous_refresh_token: str) -> TokenSet:
         access_token = body.get("access_token")
         if not isinstance(access_token, str) or not access_token:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from connections.models import ConnectionEvent, Credential
 from connections.providers.base import GrantRevoked, ProviderError, ProviderUnavailable, TokenSet
@@ -35,6 +36,7 @@ class NeedsReauthorization(GrantRevoked):
     code = "needs_reauth"
 
 
+@sensitive_variables()
 def credential_get_access_token(
     *,
     credential: Credential,
@@ -83,6 +85,7 @@ def _stale(credential: Credential, *, now, min_validity: timedelta) -> bool:
     return idle or credential.expires_within(min_validity)
 
 
+@sensitive_variables()
 def _refresh_under_lease(leased: Credential, *, interrupted: bool) -> str:
     spent_refresh_token = leased.refresh_token
     try:
@@ -137,6 +140,7 @@ def _store(credential: Credential, tokens: TokenSet, *, recovered: bool) -> None
             )
 
 
+@sensitive_variables()
 def _flag_unless_rotated(
     credential: Credential, *, spent_refresh_token: str, error: GrantRevoked, interrupted: bool
 ) -> str:

@@ -10,6 +10,9 @@ import base64
 import json
 from datetime import date, datetime, timedelta
 
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
+
 from connections.providers.base import (
     AccessRejected,
     BadResponse,
@@ -84,6 +87,7 @@ class GoogleHealthClient(OAuth2TokenClient):
 
     # Google refresh tokens usually do not rotate: a refresh that returns none keeps the old one.
 
+    @method_decorator(sensitive_variables())
     def identity(self, tokens: TokenSet) -> Identity:
         """Who granted these tokens: the healthUserId, shown by e-mail when Google gave one."""
         # Reference: https://developers.google.com/health/reference/rest/v4/users/getIdentity
@@ -102,6 +106,7 @@ class GoogleHealthClient(OAuth2TokenClient):
 
     budget: Budget | None = None
 
+    @method_decorator(sensitive_variables())
     def fetch_feed(
         self, *, access_token: str, feed: str, start: datetime, end: datetime, token: str | None
     ) -> FeedPage:
@@ -137,6 +142,7 @@ class GoogleHealthClient(OAuth2TokenClient):
             next_token = None
         return FeedPage(records=records, next_token=next_token, api_calls=1)
 
+    @method_decorator(sensitive_variables())
     def _daily(self, *, access_token: str, start: datetime, end: datetime) -> FeedPage:
         """Every daily roll-up for the civil days the window touches, merged into one row a day."""
         first, last = start.date(), end.date() + timedelta(days=1)
@@ -188,9 +194,11 @@ class GoogleHealthClient(OAuth2TokenClient):
         ]
         return FeedPage(records=records, next_token=None, api_calls=calls)
 
+    @method_decorator(sensitive_variables())
     def api_post(self, path: str, *, access_token: str, json_body: dict) -> dict:
         return self.api_get(path, access_token=access_token, method="POST", json_body=json_body)
 
+    @method_decorator(sensitive_variables())
     def api_get(
         self,
         path: str,
@@ -219,6 +227,7 @@ class GoogleHealthClient(OAuth2TokenClient):
             raise BadResponse(f"{self.name} answered {response.status_code} to {path}.")
         return json_object(response, provider_name=self.name)
 
+    @method_decorator(sensitive_variables())
     def revoke(self, *, access_token: str, refresh_token: str, account_uid: str) -> None:
         """Ask Google to end the grant (revoking either token ends the whole grant)."""
         # Reference: https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 
 from connections.providers.base import (
     AccessRejected,
@@ -46,6 +48,7 @@ class WithingsClient(OAuth2TokenClient):
     scope_delimiter = ","
     budget: Budget | None = None
 
+    @method_decorator(sensitive_variables())
     def fetch_feed(
         self, *, access_token: str, feed: str, start: datetime, end: datetime, token: str | None
     ) -> FeedPage:
@@ -132,6 +135,7 @@ class WithingsClient(OAuth2TokenClient):
             raw=day,
         )
 
+    @method_decorator(sensitive_variables())
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
         """Tokens for an authorization code; GrantRevoked if Withings refuses the code."""
         # Reference: https://developer.withings.com/api-reference/#tag/oauth2/operation/oauth2-getaccesstoken
@@ -145,6 +149,7 @@ class WithingsClient(OAuth2TokenClient):
         }
         return self._withings_token_request(data, previous_refresh_token="")
 
+    @method_decorator(sensitive_variables())
     def refresh(self, *, refresh_token: str) -> TokenSet:
         """New tokens; Withings rotates the refresh token, so the returned one must be stored."""
         # Reference: https://developer.withings.com/api-reference/#tag/oauth2/operation/oauth2-refreshaccesstoken
@@ -157,6 +162,7 @@ class WithingsClient(OAuth2TokenClient):
         }
         return self._withings_token_request(data, previous_refresh_token=refresh_token)
 
+    @method_decorator(sensitive_variables())
     def _withings_token_request(
         self, data: dict[str, str], *, previous_refresh_token: str
     ) -> TokenSet:
@@ -178,6 +184,7 @@ class WithingsClient(OAuth2TokenClient):
         userid = tokens.claims.get("userid", "")
         return Identity(uid=userid, label=f"Withings user {userid}", extra_data={"userid": userid})
 
+    @method_decorator(sensitive_variables())
     def revoke(self, *, access_token: str, refresh_token: str, account_uid: str) -> None:
         """Ask Withings to revoke our access to the account (it revokes by user id, signed)."""
         # Reference: https://developer.withings.com/api-reference/#tag/oauth2/operation/oauth2-revoke
@@ -214,6 +221,7 @@ class WithingsClient(OAuth2TokenClient):
         message = ",".join(values).encode()
         return hmac.new(self.config.client_secret.encode(), message, hashlib.sha256).hexdigest()
 
+    @method_decorator(sensitive_variables())
     def call(self, url: str, data: dict[str, str], *, access_token: str = "") -> dict[str, Any]:
         """The `body` of a Withings answer; raises by its `status` when it is not 0."""
         headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
