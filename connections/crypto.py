@@ -35,21 +35,41 @@ def encrypt(plaintext: str) -> str:
     return token_fernet().encrypt(plaintext.encode()).decode()
 
 
+class UnreadableToken(str):
+    """A stored token that no key in TOKEN_ENCRYPTION_KEYS decrypts (a key was dropped too early).
+
+    It reads as an empty string, so nothing can use it, and it keeps its ciphertext so that
+    saving the row does not destroy it: put the old key back and the token reads again."""
+
+    ciphertext: str
+
+    def __new__(cls, ciphertext: str) -> "UnreadableToken":
+        token = super().__new__(cls, "")
+        token.ciphertext = ciphertext
+        return token
+
+    def __repr__(self) -> str:
+        return "<unreadable token>"
+
+
 def decrypt(ciphertext: str) -> str:
-    """The plaintext of ciphertext; raises ImproperlyConfigured if no key can read it."""
+    """The plaintext of ciphertext, or an UnreadableToken if no key can read it."""
     if not ciphertext:
         return ""
     try:
         return token_fernet().decrypt(ciphertext.encode()).decode()
-    except InvalidToken as error:
-        raise ImproperlyConfigured(
-            "A stored token cannot be decrypted with any key in TOKEN_ENCRYPTION_KEYS. "
-            "Keep the old key in the list until `manage.py rotate_token_keys` has run."
-        ) from error
+    except InvalidToken:
+        return UnreadableToken(ciphertext)
+
+
+def is_unreadable(value) -> bool:
+    return isinstance(value, UnreadableToken)
 
 
 class EncryptedTextField(models.TextField):
-    """A text column that holds only Fernet ciphertext; Python code sees the plaintext."""
+    """A text column that holds only Fernet ciphertext; Python code sees the plaintext.
+
+    Decrypting never raises: pages that only describe a credential work whatever the keys."""
 
     def from_db_value(self, value, expression, connection):
         if value is None:
@@ -57,6 +77,8 @@ class EncryptedTextField(models.TextField):
         return decrypt(value)
 
     def get_prep_value(self, value):
+        if isinstance(value, UnreadableToken):
+            return value.ciphertext  # never overwrite what a restored key could still read
         value = super().get_prep_value(value)
         if value is None:
             return value

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from connections.crypto import EncryptedTextField
+from connections.crypto import EncryptedTextField, is_unreadable
 
 
 def provider_name(provider: str) -> str:
@@ -92,6 +92,11 @@ class Credential(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.status == self.Status.ACTIVE and bool(self.access_token or self.refresh_token)
+
+    @property
+    def tokens_unreadable(self) -> bool:
+        """True when a stored token cannot be decrypted with the configured keys."""
+        return is_unreadable(self.access_token) or is_unreadable(self.refresh_token)
 
     def expires_within(self, delta: timedelta) -> bool:
         """True when the access token is gone or expires within delta from now."""

@@ -66,6 +66,14 @@ def connection_status(*, connection: Connection) -> Status:
                 credential=credential, cause=credential.flag_cause, note=credential.flag_note
             )
         return Status("needs_reauth", "Needs re-authorization", explanation, "bad")
+    if credential.tokens_unreadable:
+        return Status(
+            "needs_reauth",
+            "Needs re-authorization",
+            "We can no longer read the access you gave us (a key changed on our side, not "
+            "yours). Reconnect to fix it; nothing imported is lost.",
+            "bad",
+        )
     missing = tuple(spec.missing_permissions(connection.feed, credential.scopes)) if spec else ()
     if missing:
         what = ", ".join(p.label.lower() for p in missing)

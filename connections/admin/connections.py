@@ -165,8 +165,14 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
         credential = obj.credential
         if credential is None:
             return "No grant: removed. The user can Enable it again."
+        readable = (
+            "UNREADABLE: no key in TOKEN_ENCRYPTION_KEYS decrypts them (restore the old key)"
+            if credential.tokens_unreadable
+            else "readable"
+        )
         rows = [
             ("Grant status", credential.get_status_display()),
+            ("Stored tokens", readable),
             ("Provider account", f"{credential.account_label} ({credential.account_uid})"),
             ("Access token expires", relative(credential.expires_at)),
             ("Last refreshed", relative(credential.last_refreshed_at, empty="never")),

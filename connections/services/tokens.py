@@ -30,6 +30,14 @@ RECENTLY_REFRESHED = timedelta(
 BATCH = 500
 
 
+class TokensUnreadable(ProviderError):
+    """The stored tokens cannot be decrypted with the configured keys: Tendon's fault, not the
+    provider's nor the person's. Retried with back-off; the grant is not flagged (put the old
+    key back in TOKEN_ENCRYPTION_KEYS and everything carries on)."""
+
+    code = "tokens_unreadable"
+
+
 class NeedsReauthorization(GrantRevoked):
     """The credential is flagged: only the user can fix it, by reconnecting."""
 
@@ -60,6 +68,10 @@ def credential_get_access_token(
             locked = Credential.objects.select_for_update().get(pk=credential.pk)
             if locked.status != Credential.Status.ACTIVE:
                 raise NeedsReauthorization(f"Credential {locked.pk} needs re-authorization.")
+            if locked.tokens_unreadable:
+                raise TokensUnreadable(
+                    f"Credential {locked.pk}: no key in TOKEN_ENCRYPTION_KEYS decrypts its tokens."
+                )
             now = timezone.now()
             if not force_refresh and not _stale(locked, now=now, min_validity=min_validity):
                 return locked.access_token
