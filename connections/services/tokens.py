@@ -208,19 +208,23 @@ def credentials_refresh_expiring(*, within: timedelta = timedelta(hours=1)) -> d
     return counts
 
 
-def tokens_reencrypt() -> int:
-    """The number of credentials whose tokens were re-encrypted under the first key."""
+def tokens_reencrypt() -> tuple[int, list[int]]:
+    """Re-encrypts every credential's tokens under the first key. Returns how many credentials
+    were re-encrypted, and the ids of those no key could read (left exactly as they were)."""
     count = 0
+    unreadable: list[int] = []
     pks = list(Credential.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), BATCH):
         with transaction.atomic():
             batch = list(
                 Credential.objects.select_for_update().filter(pk__in=pks[start : start + BATCH])
             )
-            # Reading decrypts with any key; writing encrypts with the first.
+            unreadable += [c.pk for c in batch if c.tokens_unreadable]
+            # Reading decrypts with any key; writing encrypts with the first (an unreadable
+            # token is written back as the ciphertext it was).
             Credential.objects.bulk_update(batch, ["access_token", "refresh_token"])
-            count += len(batch)
-    return count
+            count += len(batch) - sum(1 for c in batch if c.tokens_unreadable)
+    return count, unreadable
 
 
 def credential_refresh_now(*, credential: Credential, actor) -> None:

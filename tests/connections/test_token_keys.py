@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.fernet import Fernet
-from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection as db
 
 from connections.models import Credential
@@ -43,11 +42,16 @@ def test_rotate_token_keys_re_encrypts_under_the_new_first_key(settings, credent
     assert Credential.objects.get(pk=credential.pk).refresh_token == "secret-refresh"
 
 
-def test_a_token_no_key_can_read_fails_loudly(settings, credential):
+def test_rotating_keys_says_loudly_which_tokens_no_key_can_read(settings, credential):
+    before = _raw_access_token(credential.pk)
     settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
 
-    with pytest.raises(ImproperlyConfigured, match="rotate_token_keys"):
-        Credential.objects.get(pk=credential.pk)
+    with pytest.raises(
+        CommandError, match=f"1 credential\\(s\\) have tokens no key .* {credential.pk}"
+    ):
+        call_command("rotate_token_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert _raw_access_token(credential.pk) == before
 
 
 def test_credential_text_never_contains_a_token(credential):
