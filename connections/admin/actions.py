@@ -3,13 +3,17 @@ the event (inside the service) and Django's admin log, and tells the staff membe
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from connections.models import Credential
+from connections.providers import PROVIDERS
 from connections.providers.base import GrantRevoked, ProviderError
 from connections.services.flags import credential_flag, flag_message
 from connections.services.tokens import credential_refresh_now, credential_reset
@@ -138,7 +142,51 @@ class SupportRequestForm(forms.Form):
     )
 
 
+# No provider Tendon serves has data from before this day (Fitbit's first tracker: 2009).
+EARLIEST_BACKFILL = date(2008, 1, 1)
+DEFAULT_BACKFILL = timedelta(days=30)
+
+
+def earliest_backfill(provider_ids) -> date:
+    """The first day every one of these providers still has data for."""
+    today = timezone.localdate()
+    earliest = EARLIEST_BACKFILL
+    for provider_id in provider_ids:
+        spec = PROVIDERS.get(provider_id)
+        if spec is not None and spec.history_days is not None:
+            earliest = max(earliest, today - timedelta(days=spec.history_days))
+    return earliest
+
+
 class BackfillForm(forms.Form):
     since = forms.DateField(
-        label="Import everything again from", widget=forms.DateInput(attrs={"type": "date"})
+        label="Import everything again from",
+        # A date input shows only an ISO value, whatever the language.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+    def __init__(self, *args, earliest: date, **kwargs) -> None:
+        kwargs.setdefault("initial", {"since": timezone.localdate() - DEFAULT_BACKFILL})
+        super().__init__(*args, **kwargs)
+        self.earliest = earliest
+        today = timezone.localdate()
+        self.fields["since"].widget.attrs.update(
+            {"min": earliest.isoformat(), "max": today.isoformat()}
+        )
+        self.fields["since"].help_text = (
+            f"Between {earliest:%d %b %Y} and today. Records already imported are updated in "
+            "place, never duplicated."
+        )
+
+    def clean_since(self) -> date:
+        since = self.cleaned_data["since"]
+        if since > timezone.localdate():
+            raise forms.ValidationError(
+                "Choose today or a day in the past: there is nothing to import from the future."
+            )
+        if since < self.earliest:
+            raise forms.ValidationError(
+                f"Choose {self.earliest:%d %b %Y} or later: the provider keeps no data from "
+                "before that day."
+            )
+        return since

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from connections.admin.actions import BackfillForm, OperateMixin
+from connections.admin.actions import BackfillForm, OperateMixin, earliest_backfill
 from connections.admin.common import pill, relative
 from connections.admin.filters import FailingFilter, ProviderFilter, StatusFilter, status_q
 from connections.models import Connection, ConnectionEvent, ImportRun, SetAsideRecord
@@ -321,7 +321,8 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
 
     @admin.action(description="Reset the cursor to a date (backfill)…", permissions=["operate"])
     def reset_cursor(self, request, queryset):
-        form = BackfillForm(request.POST if "apply" in request.POST else None)
+        earliest = earliest_backfill({c.provider for c in queryset})
+        form = BackfillForm(request.POST if "apply" in request.POST else None, earliest=earliest)
         if form.is_valid():
             since = form.cleaned_data["since"]
             for connection in queryset:

@@ -58,6 +58,7 @@ DEMO = ProviderSpec(
     colour="#8e44ad",
     # The demo plays a provider with a per-user hourly budget, as the legacy Fitbit API had.
     user_call_budget=(150, timedelta(hours=1)),
+    history_days=365,  # the sandbox makes up one year of data
 )
 
 PROVIDERS: dict[str, ProviderSpec] = {

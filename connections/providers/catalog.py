@@ -42,6 +42,8 @@ class ProviderSpec:
     # Pacing: imports of this provider running at once, and API calls per user per period.
     max_concurrent_imports: int = 20
     user_call_budget: tuple[int, timedelta] | None = None
+    # How far back the provider keeps data a client may read (None: as far as it has any).
+    history_days: int | None = None
 
     def scopes_for(self, feeds: list[str] | tuple[str, ...]) -> list[str]:
         """Every scope to ask for so that these feeds can import, base scopes first."""

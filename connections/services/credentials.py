@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allauth.socialaccount.models import SocialAccount
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionEvent, Credential
@@ -41,8 +41,27 @@ class ConnectResult:
     reconnected: bool
 
 
+def credential_connect(**arguments) -> ConnectResult:
+    """The credential for this provider account, holding the new tokens, and its connections.
+
+    Raises AccountHeldElsewhere when another local account holds the provider account (also when
+    two people finish connecting the same provider account at the same moment: the second finds
+    the first's row once it is committed), and WrongAccount when a reconnect came back with
+    another provider account; nothing changes then.
+    """
+    try:
+        return _connect(**arguments)
+    except IntegrityError:
+        # Someone else's connect of this provider account committed while ours ran. Once more,
+        # now that their row is visible: theirs (AccountHeldElsewhere) or ours (the same user).
+        try:
+            return _connect(**arguments)
+        except IntegrityError as error:
+            raise AccountHeldElsewhere(arguments["identity"].label) from error
+
+
 @transaction.atomic
-def credential_connect(
+def _connect(
     *,
     user,
     provider_id: str,
@@ -52,11 +71,6 @@ def credential_connect(
     requested_scopes: list[str],
     expected_uid: str | None = None,
 ) -> ConnectResult:
-    """The credential for this provider account, holding the new tokens, and its connections.
-
-    Raises AccountHeldElsewhere when another local account holds the provider account, and
-    WrongAccount when a reconnect came back with another provider account; nothing changes then.
-    """
     spec = PROVIDERS[provider_id]
     live = (
         Credential.objects.select_for_update()

@@ -108,3 +108,55 @@ def test_reconnect_forces_the_consent_screen(logged_in, user, google_connect):
     query = query_of(response["Location"])
     assert query["prompt"] == "consent"
     assert query["login_hint"] == "alice.runner@gmail.com"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_finishing_the_same_account_at_once_get_the_held_elsewhere_answer(
+    user_factory,
+):
+    import threading
+    import time
+    from datetime import timedelta
+
+    from django.db import connection as db
+    from django.db import connections, transaction
+    from django.utils import timezone
+
+    from connections.providers.base import Identity, TokenSet
+    from connections.services.credentials import AccountHeldElsewhere, credential_connect
+
+    if db.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: the two cannot overlap there")
+    first, second = user_factory("first@example.com"), user_factory("second@example.com")
+    identity = Identity(uid="demo-shared", label="shared@example.com")
+    tokens = TokenSet("access", "refresh", timezone.now() + timedelta(hours=1), None)
+    inserted, outcome = threading.Event(), {}
+
+    def connect(user, *, hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                credential_connect(
+                    user=user,
+                    provider_id="demo",
+                    identity=identity,
+                    tokens=tokens,
+                    feeds=["sleep"],
+                    requested_scopes=[],
+                )
+                if hold:
+                    inserted.set()
+                    time.sleep(1.0)  # the other one runs into our uncommitted row meanwhile
+            outcome[user.email] = "connected"
+        except AccountHeldElsewhere:
+            outcome[user.email] = "held elsewhere"
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=connect, args=(first,), kwargs={"hold": True})
+    holder.start()
+    inserted.wait(10)
+    connect(second, hold=False)
+    holder.join(10)
+
+    assert outcome == {"first@example.com": "connected", "second@example.com": "held elsewhere"}
+    assert Credential.objects.get(account_uid="demo-shared").user_id == first.pk

@@ -396,3 +396,43 @@ def test_backfill_with_a_bad_date_changes_nothing(as_staff, connection_factory):
     connection.refresh_from_db()
     assert connection.cursor == cursor
     assert not connection.events.filter(kind=ConnectionEvent.Kind.BACKFILL).exists()
+
+
+@pytest.mark.parametrize(
+    ("since", "message"),
+    [
+        ("0001-01-01", "Choose 01 Jan 2008 or later"),
+        ("9999-12-31", "Choose today or a day in the past"),
+    ],
+)
+def test_backfill_refuses_dates_no_provider_has_data_for(
+    as_staff, connection_factory, since, message
+):
+    cursor = timezone.now().replace(microsecond=0)
+    connection = connection_factory(cursor=cursor)
+    connection.provider = "withings"
+    connection.save()
+
+    response = _action(as_staff, "reset_cursor", connection, apply="1", since=since)
+
+    assert message in page_text(response)
+    connection.refresh_from_db()
+    assert connection.cursor == cursor
+    assert not connection.events.filter(kind=ConnectionEvent.Kind.BACKFILL).exists()
+
+
+def test_backfill_stays_within_the_providers_history(as_staff, connection_factory):
+    connection = connection_factory()  # the demo keeps a year of data
+    two_years_ago = (timezone.localdate() - timedelta(days=730)).isoformat()
+
+    response = _action(as_staff, "reset_cursor", connection, apply="1", since=two_years_ago)
+
+    assert "the provider keeps no data from before that day" in page_text(response)
+
+
+def test_backfill_proposes_thirty_days_ago(as_staff, connection_factory):
+    connection = connection_factory()
+
+    page = _action(as_staff, "reset_cursor", connection).content.decode()
+
+    assert f'value="{timezone.localdate() - timedelta(days=30)}"' in page
