@@ -118,6 +118,8 @@ def run_problem(spec: ProviderSpec | None, code: str) -> str:
         "bad_response": f"{owner} sent something we could not read, so nothing was stored "
         "from it; we retried on our own.",
         "provider_error": f"{owner} reported a problem; we retried on our own.",
+        "provider_refused": f"{owner} refused Tendon's request for a reason on Tendon's side "
+        "(not yours); our team can see it and we retry on our own.",
         "internal_error": "Something went wrong on Tendon's side (not yours, not "
         f"{owner}'s). It is logged for our team and we retried on our own.",
         "lost": "Tendon's worker stopped during this import; it was started again.",

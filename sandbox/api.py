@@ -47,10 +47,17 @@ SESSION_TYPES = {"exercise", "sleep"}  # page size at most 25
 CLAUSE = re.compile(r'([a-z_]+)\.([a-z_.]+)\s*(>=|<)\s*"([^"]+)"')
 
 
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse(
-        {"error": {"code": status, "message": message, "status": code}}, status=status
-    )
+def _error(status: int, code: str, message: str, reason: str = "") -> JsonResponse:
+    error = {"code": status, "message": message, "status": code}
+    if reason:  # google.rpc.ErrorInfo, as Google's APIs add it
+        error["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": reason,
+                "domain": "googleapis.com",
+            }
+        ]
+    return JsonResponse({"error": error}, status=status)
 
 
 def _authorise(request: HttpRequest, scope: str | None):
@@ -65,7 +72,10 @@ def _authorise(request: HttpRequest, scope: str | None):
         )
     if scope and scope not in oauth_request.access_token.scope.split():
         return None, _error(
-            403, "PERMISSION_DENIED", "Request had insufficient authentication scopes."
+            403,
+            "PERMISSION_DENIED",
+            "Request had insufficient authentication scopes.",
+            reason="ACCESS_TOKEN_SCOPE_INSUFFICIENT",
         )
     return oauth_request.access_token.user, None
 

@@ -52,6 +52,9 @@ def provider_endpoints(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test starts with an empty cache (allauth's rate limits live there), Redis or not.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()  # LocMemCache keeps its data per process, across settings changes
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ ERROR_CODES = [
     ("rate_limited", "rate limited"),
     ("unreachable", "provider unreachable"),
     ("bad_response", "unreadable answer"),
+    ("provider_refused", "provider refused (operator's set-up)"),
+    ("tokens_unreadable", "tokens unreadable (encryption key)"),
     ("lost", "task lost"),
     ("internal_error", "internal error"),
 ]

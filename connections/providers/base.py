@@ -54,6 +54,14 @@ class BadResponse(ProviderError):
     code = "bad_response"
 
 
+class ProviderRefused(ProviderError):
+    """The provider refused for a reason that is neither the person's grant nor a missing
+    permission (an API switched off in the operator's project, a suspended client): retried
+    with back-off, never read as the person's doing; support sees the reason."""
+
+    code = "provider_refused"
+
+
 class GrantRevoked(Exception):
     """The provider no longer accepts this grant (or this authorization code): the user must act."""
 

@@ -20,14 +20,27 @@ from connections.providers.base import (
     FeedPage,
     Identity,
     PageGuard,
+    ProviderRefused,
+    RateLimited,
     RecordData,
     ScopeMissing,
     TokenSet,
     json_object,
+    retry_after,
     send,
 )
 from connections.providers.google_health import normalise
 from connections.providers.oauth2 import OAuth2TokenClient
+
+# google.rpc.ErrorInfo reasons of a 403 (and the older errors[].reason spellings).
+SCOPE_REASONS = {"ACCESS_TOKEN_SCOPE_INSUFFICIENT", "insufficientPermissions"}
+QUOTA_REASONS = {
+    "RATE_LIMIT_EXCEEDED",
+    "RESOURCE_EXHAUSTED",
+    "rateLimitExceeded",
+    "userRateLimitExceeded",
+    "quotaExceeded",
+}
 
 # Which v4 data types feed which Tendon feed.
 FEED_DATA_TYPES = {
@@ -222,10 +235,34 @@ class GoogleHealthClient(OAuth2TokenClient):
         if response.status_code == 401:
             raise AccessRejected(f"{self.name} no longer accepts our access token.")
         if response.status_code == 403:
-            raise ScopeMissing(f"{self.name} refused: a permission is missing.", scope="")
+            raise self._forbidden(response)
         if response.status_code != 200:
             raise BadResponse(f"{self.name} answered {response.status_code} to {path}.")
         return json_object(response, provider_name=self.name)
+
+    def _forbidden(self, response) -> Exception:
+        """What a 403 means, read from google.rpc.ErrorInfo: a missing scope stops one feed; a
+        quota is a pause; anything else (the API switched off in the operator's project, a
+        suspended client) is the operator's to fix and is retried, never read as the person's.
+        Reference: https://cloud.google.com/apis/design/errors#error_info"""
+        try:
+            error = response.json().get("error") or {}
+            details = error.get("details") or []
+            reasons = {str(d.get("reason")) for d in details if isinstance(d, dict)}
+            reasons |= {
+                str(e.get("reason")) for e in error.get("errors") or [] if isinstance(e, dict)
+            }
+            message = str(error.get("message") or "")
+        except (ValueError, AttributeError, TypeError):
+            reasons, message = set(), ""
+        if reasons & SCOPE_REASONS or "insufficient authentication scopes" in message:
+            return ScopeMissing(f"{self.name} refused: a permission is missing.", scope="")
+        if reasons & QUOTA_REASONS:
+            return RateLimited(
+                f"{self.name} says a quota is used up.", retry_at=retry_after(response)
+            )
+        reason = ", ".join(sorted(reasons)) or "no reason given"
+        return ProviderRefused(f"{self.name} refused the request (403: {reason}). {message[:200]}")
 
     @method_decorator(sensitive_variables())
     def revoke(self, *, access_token: str, refresh_token: str, account_uid: str) -> None:

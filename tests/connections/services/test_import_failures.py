@@ -310,3 +310,42 @@ def test_user_who_switched_emails_off_still_sees_the_banner_but_gets_no_email(
     assert len(mail.outbox) == 0
     assert "needs you to reconnect" in page_text(logged_in.get("/connect/"))
     assert "We e-mailed you" not in page_text(logged_in.get(f"/connect/{activities.pk}/"))
+
+
+def test_a_403_for_a_missing_scope_reads_as_permission_missing(activities, http, run_import):
+    http.add("GET", EXERCISE, status=403, json=fixture_json("google_health", "error_403"))
+
+    run = run_import(activities)
+
+    assert run.error_code == "scope_missing"
+    assert _status(activities).code == "permission_missing"
+
+
+def test_a_403_for_a_disabled_api_is_the_operators_problem_not_the_persons(
+    activities, http, run_import
+):
+    http.add(
+        "GET",
+        EXERCISE,
+        status=403,
+        json=fixture_json("google_health", "error_403_service_disabled"),
+    )
+
+    run = run_import(activities)
+
+    assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "provider_refused")
+    assert "SERVICE_DISABLED" in run.error_message  # for support
+    assert _status(activities).code == "connected"  # the person has nothing to fix
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    assert set(Credential.objects.get().scopes) >= set(activities.credential.scopes)
+
+
+def test_a_403_for_a_quota_pauses_the_import(activities, http, run_import):
+    http.add(
+        "GET", EXERCISE, status=403, json=fixture_json("google_health", "error_403_rate_limit")
+    )
+
+    run = run_import(activities)
+
+    assert run.error_code == "rate_limited"
+    assert Connection.objects.get(pk=activities.pk).paused_until is not None
