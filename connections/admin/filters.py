@@ -46,7 +46,9 @@ class StatusFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        return queryset.filter(status_q(self.value())) if self.value() else queryset
+        known = {code for code, _label in self.lookup_choices}
+        # An unknown value (a hand-edited URL) filters nothing rather than failing the page.
+        return queryset.filter(status_q(self.value())) if self.value() in known else queryset
 
 
 class ProviderFilter(admin.SimpleListFilter):

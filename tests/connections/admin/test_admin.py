@@ -436,3 +436,12 @@ def test_backfill_proposes_thirty_days_ago(as_staff, connection_factory):
     page = _action(as_staff, "reset_cursor", connection).content.decode()
 
     assert f'value="{timezone.localdate() - timedelta(days=30)}"' in page
+
+
+@pytest.mark.parametrize("query", ["?status=bogus", "?failing=bogus", "?provider=bogus"])
+def test_an_unknown_filter_value_is_ignored_not_a_500(as_staff, connection_factory, query):
+    connection_factory("owner@example.com")
+
+    response = as_staff.get(f"/admin/connections/connection/{query}")
+
+    assert response.status_code in (200, 302)

@@ -349,3 +349,21 @@ def test_a_403_for_a_quota_pauses_the_import(activities, http, run_import):
 
     assert run.error_code == "rate_limited"
     assert Connection.objects.get(pk=activities.pk).paused_until is not None
+
+
+def test_the_plain_text_email_is_not_html_escaped(
+    activities, http, run_import, django_capture_on_commit_callbacks
+):
+    Credential.objects.update(account_label="<script>alert(1)</script> & co")
+    _expire(activities.credential)
+    http.add(
+        "POST", GOOGLE["token_url"], status=400, json=fixture_json("google_health", "invalid_grant")
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(activities)
+
+    text, (html, _mimetype) = mail.outbox[0].body, mail.outbox[0].alternatives[0]
+    assert "Fitbit & Pixel Watch" in text and "&amp;" not in text
+    assert "<script>alert(1)</script> & co" in text
+    assert "&lt;script&gt;" in html and "<script>" not in html
