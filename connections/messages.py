@@ -128,3 +128,10 @@ def run_problem(spec: ProviderSpec | None, code: str) -> str:
         "tokens_unreadable": "Tendon could not read the access it stored (a server key "
         "changed). Our team is told; reconnecting fixes it for you.",
     }.get(code, "It did not finish; we retry on our own.")
+
+
+def unavailable(spec: ProviderSpec) -> str:
+    return (
+        f"{spec.short_name} is not available on this Tendon any more, so nothing is imported "
+        "from it. Everything imported so far is kept; you can disable or remove it."
+    )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from connections.models import Connection, ConnectionEvent, Credential, Feed, ImportRun
-from connections.providers import PROVIDERS
+from connections.providers import PROVIDERS, spec_for
 from connections.providers.catalog import Permission, ProviderSpec
 from connections.services.flags import Cause, flag_message
 
@@ -39,7 +39,15 @@ class Status:
         return self.code in {"connected", "paused", "error"}
 
 
-SEVERITY = ["needs_reauth", "error", "permission_missing", "paused", "connected", "disabled"]
+SEVERITY = [
+    "unavailable",
+    "needs_reauth",
+    "error",
+    "permission_missing",
+    "paused",
+    "connected",
+    "disabled",
+]
 
 
 def _day(moment) -> str:
@@ -53,11 +61,19 @@ def _time(moment) -> str:
 def connection_status(*, connection: Connection) -> Status:
     """The status a person sees for one connection, derived in DESIGN.md's order."""
     spec = PROVIDERS.get(connection.provider)
-    name = spec.short_name if spec else connection.provider
+    name = spec_for(connection.provider).short_name
     credential = connection.credential
     now = timezone.now()
     if not connection.enabled:
         return Status("disabled", "Disabled", "Nothing is imported. Your data is kept.", "off")
+    if spec is None:
+        return Status(
+            "unavailable",
+            "Not available on this Tendon",
+            f"This Tendon no longer offers {name}, so nothing is imported. Your data is kept; "
+            "you can disable or remove it.",
+            "off",
+        )
     if credential is None or credential.status != Credential.Status.ACTIVE:
         since = credential.status_changed_at if credential else connection.updated_at
         explanation = f"{name} stopped accepting our access on {_day(since)}."
@@ -176,13 +192,12 @@ def connect_cards(*, user, request=None) -> list[Card]:
     cards: list[Card] = []
     connected_providers = set()
     for credential in live_credentials(user=user):
-        spec = PROVIDERS.get(credential.provider)
-        if spec is None:
-            continue
+        spec = spec_for(credential.provider)
         connected_providers.add(spec.id)
         by_feed = {c.feed: c for c in credential.connections.all()}
         card = Card(spec=spec, credential=credential)
-        for feed in spec.feeds:
+        # A provider that left the registry still shows the feeds it had, to disable or remove.
+        for feed in spec.feeds if spec.available else by_feed:
             connection = by_feed.get(feed)
             status = connection_status(connection=connection) if connection else None
             card.rows.append(FeedRow(feed, Feed(feed).label, connection, status))

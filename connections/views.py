@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from connections import messages as words
 from connections.forms import FeedChoiceForm
 from connections.models import Connection, Credential, Feed
-from connections.providers import PROVIDERS
+from connections.providers import spec_for
 from connections.selectors import (
     connect_cards,
     connection_for_user,
@@ -100,7 +100,7 @@ def _with_problems(runs, spec):
 @login_required
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own_connection(request, pk)
-    spec = PROVIDERS[connection.provider]
+    spec = spec_for(connection.provider)
     status = connection_status(connection=connection)
     granted = set(connection.credential.scopes) if connection.credential else set()
     permissions = [
@@ -129,7 +129,7 @@ def connection_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = connection_disable(connection=_own_connection(request, pk), actor=request.user)
     messages.success(
         request,
-        f"{connection.get_feed_display()} from {PROVIDERS[connection.provider].short_name} is "
+        f"{connection.get_feed_display()} from {spec_for(connection.provider).short_name} is "
         "switched off. Nothing is imported; your data is kept.",
     )
     return redirect("connect")
@@ -139,13 +139,16 @@ def connection_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def connection_enable_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own_connection(request, pk)
+    if not spec_for(connection.provider).available:
+        messages.error(request, words.unavailable(spec_for(connection.provider)))
+        return redirect("connect")
     try:
         connection = connection_enable(connection=connection, actor=request.user)
     except AuthorizationNeeded:
         return redirect(_enable_url(connection.provider, connection.feed))
     messages.success(
         request,
-        f"{connection.get_feed_display()} from {PROVIDERS[connection.provider].short_name} is "
+        f"{connection.get_feed_display()} from {spec_for(connection.provider).short_name} is "
         "switched on. Importing continues from where it stopped.",
     )
     return redirect("connect")
@@ -155,7 +158,7 @@ def connection_enable_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def connection_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own_connection(request, pk)
-    spec = PROVIDERS[connection.provider]
+    spec = spec_for(connection.provider)
     credential = connection.credential
     if credential is None or credential.status == Credential.Status.REVOKED:
         messages.info(request, f"{spec.short_name} is already removed.")
@@ -175,6 +178,9 @@ def connection_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def connection_reconnect_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own_connection(request, pk)
+    if not spec_for(connection.provider).available:
+        messages.error(request, words.unavailable(spec_for(connection.provider)))
+        return redirect("connect")
     credential = connection.credential
     if credential is None:
         return redirect(_enable_url(connection.provider, connection.feed))
@@ -191,7 +197,7 @@ def connection_reconnect_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def connection_sync_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own_connection(request, pk)
-    name = f"{connection.get_feed_display()} from {PROVIDERS[connection.provider].short_name}"
+    name = f"{connection.get_feed_display()} from {spec_for(connection.provider).short_name}"
     if not connection_status(connection=connection).can_import:
         messages.error(request, f"{name} cannot be imported now: see what to do below.")
         return redirect("connection_detail", pk=connection.pk)

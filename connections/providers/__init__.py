@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from connections.providers.catalog import ProviderSpec
+from connections.providers.catalog import ProviderSpec, unavailable_spec
 from connections.providers.demo.client import DemoClient
 from connections.providers.google_health import scopes as google_scopes
 from connections.providers.google_health.client import GoogleHealthClient
@@ -67,4 +67,11 @@ PROVIDERS: dict[str, ProviderSpec] = {
     if spec is not DEMO or settings.SANDBOX_ENABLED
 }
 
-__all__ = ["PROVIDERS", "ProviderSpec"]
+
+
+def spec_for(provider_id: str) -> ProviderSpec:
+    """The provider's spec, or a stand-in that can only be shown, disabled and removed."""
+    return PROVIDERS.get(provider_id) or unavailable_spec(provider_id)
+
+
+__all__ = ["PROVIDERS", "ProviderSpec", "spec_for"]

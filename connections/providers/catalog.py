@@ -44,6 +44,9 @@ class ProviderSpec:
     user_call_budget: tuple[int, timedelta] | None = None
     # How far back the provider keeps data a client may read (None: as far as it has any).
     history_days: int | None = None
+    # False for a provider this Tendon no longer offers (switched off in settings): its
+    # connections can still be seen, disabled and removed, and nothing else.
+    available: bool = True
 
     def scopes_for(self, feeds: list[str] | tuple[str, ...]) -> list[str]:
         """Every scope to ask for so that these feeds can import, base scopes first."""
@@ -57,14 +60,14 @@ class ProviderSpec:
     def permissions_for(self, feeds: list[str] | tuple[str, ...]) -> list[Permission]:
         seen: list[Permission] = []
         for feed in feeds:
-            for scope in self.feeds[feed]:
+            for scope in self.feeds.get(feed, ()):
                 permission = self.permissions[scope]
                 if permission not in seen:
                     seen.append(permission)
         return seen
 
     def missing_permissions(self, feed: str, granted: list[str]) -> list[Permission]:
-        return [self.permissions[s] for s in self.feeds[feed] if s not in set(granted)]
+        return [self.permissions[s] for s in self.feeds.get(feed, ()) if s not in set(granted)]
 
     def endpoints(self) -> dict[str, str]:
         return settings.PROVIDER_ENDPOINTS[self.id]
@@ -77,3 +80,19 @@ class ProviderSpec:
             client_id=client_id, client_secret=client_secret, **self.endpoints()
         )
         return self.client_class(config, name=self.account_owner)
+
+
+def unavailable_spec(provider_id: str) -> ProviderSpec:
+    """A stand-in for a provider that has left the registry, so that pages can still name it."""
+    name = provider_id.replace("_", " ").title()
+    return ProviderSpec(
+        id=provider_id,
+        name=f"{name} (not available on this Tendon)",
+        short_name=name,
+        account_owner=name,
+        client_class=None,
+        permissions={},
+        feeds={},
+        max_concurrent_imports=0,
+        available=False,
+    )

@@ -128,7 +128,9 @@ def _reason_to_skip(connection: Connection) -> tuple[str, str] | None:
         return "disabled", "The connection is switched off."
     if credential is None or credential.status != Credential.Status.ACTIVE:
         return "needs_reauth", "The connection needs re-authorization."
-    spec = PROVIDERS[connection.provider]
+    spec = PROVIDERS.get(connection.provider)
+    if spec is None:
+        return "unavailable", "This provider is not available on this Tendon."
     missing = spec.missing_permissions(connection.feed, credential.scopes)
     if missing:
         return "scope_missing", f"Permission missing: {', '.join(p.label for p in missing)}."
