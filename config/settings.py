@@ -138,6 +138,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.BrowserTimeZoneMiddleware",
+    "config.security.PrivacyHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -278,6 +279,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 IMPORT_INTERVAL_MINUTES = env.int("IMPORT_INTERVAL_MINUTES", default=60)
 IMPORT_BACKFILL_DAYS = env.int("IMPORT_BACKFILL_DAYS", default=30)
+SYNC_COOLDOWN_SECONDS = env.int("SYNC_COOLDOWN_SECONDS", default=60)  # between Sync now clicks
 
 # django-q2: the queue is only a trigger; each connection's schedule lives in its own row.
 Q_BROKER_URL = env.str("Q_BROKER_URL", default="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,8 +39,6 @@ from connections.services.scheduling import (
     connection_import_now,
 )
 from connections.troubleshooting import what_to_do
-
-SYNC_COOLDOWN = timedelta(minutes=1)  # one person's clicks never turn into a burst of imports
 
 
 def _own_connection(request: HttpRequest, pk: int) -> Connection:
@@ -202,7 +201,9 @@ def connection_sync_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{name} cannot be imported now: see what to do below.")
         return redirect("connection_detail", pk=connection.pk)
     try:
-        connection_import_now(connection=connection, actor=request.user, cooldown=SYNC_COOLDOWN)
+        # One person's clicks never turn into a burst of imports.
+        cooldown = timedelta(seconds=settings.SYNC_COOLDOWN_SECONDS)
+        connection_import_now(connection=connection, actor=request.user, cooldown=cooldown)
     except ImportAlreadyRunning:
         messages.info(request, f"{name} is being imported right now.")
     except SyncTooSoon as wait:

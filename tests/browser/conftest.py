@@ -39,6 +39,13 @@ def page(request, monkeypatch):
         context = browser.new_context(viewport={"width": 1100, "height": 900})
         context.set_default_timeout(20_000)
         tab = context.new_page()
+        violations: list[str] = []
+        tab.on(
+            "console",
+            lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None,
+        )
         yield tab
         outcome = getattr(request.node, "outcome", None)
         if outcome is not None and outcome.failed:
@@ -46,6 +53,7 @@ def page(request, monkeypatch):
             name = re.sub(r"[^\w.-]", "_", request.node.nodeid)
             tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         browser.close()
+        assert not violations, f"pages broke their Content-Security-Policy: {violations}"
         # ORM calls made under Playwright's loop got connections of their own: close them, or
         # the test database cannot be dropped at the end of the run.
         connections.close_all()
