@@ -1,9 +1,16 @@
-"""Imported records in the admin: read-only, and quick on tables with millions of rows."""
+"""Imported records in the admin: read-only, quick on big tables, and for staff who may see
+health values only (the "view health data" permission); every look is logged."""
 
 from django.contrib import admin
 
-from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin
-from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
+from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin, relative
+from records.models import Activity, BodyMeasurement, DailySummary, SleepSession, StaffRecordView
+
+HEALTH_DATA = "records.view_health_data"
+
+
+def log_record_view(*, staff, subject, what: str) -> None:
+    StaffRecordView.objects.create(staff=staff, subject=subject, what=what[:255])
 
 
 class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -14,6 +21,35 @@ class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ("-id",)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(HEALTH_DATA) and super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.has_perm(HEALTH_DATA) and super().has_module_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            query = request.GET.urlencode()
+            listing = f"{self.model._meta.verbose_name_plural} list"
+            log_record_view(
+                staff=request.user,
+                subject=None,
+                what=f"{listing} ?{query}" if query else listing,
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        record = self.get_object(request, object_id)
+        if response.status_code == 200 and record is not None:
+            log_record_view(
+                staff=request.user,
+                subject=record.user,
+                what=f"{self.model._meta.verbose_name} #{record.pk}",
+            )
+        return response
 
 
 @admin.register(Activity)
@@ -34,3 +70,18 @@ class BodyMeasurementAdmin(RecordAdmin):
 @admin.register(DailySummary)
 class DailySummaryAdmin(RecordAdmin):
     list_display = ("id", "user", "provider", "date", "steps", "resting_heart_rate")
+
+
+@admin.register(StaffRecordView)
+class StaffRecordViewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who looked at whose health values, when. Readable by staff with the audit permission."""
+
+    list_display = ("when", "staff", "subject", "what")
+    list_select_related = ("staff", "subject")
+    search_fields = ("subject__email__iexact", "staff__email__iexact")
+    search_help_text = "Exact e-mail address of the person or of the staff member."
+    show_full_result_count = False
+
+    @admin.display(description="when", ordering="viewed_at")
+    def when(self, obj):
+        return relative(obj.viewed_at)

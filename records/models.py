@@ -51,6 +51,10 @@ class Activity(Record):
     class Meta(Record.Meta):
         verbose_name_plural = "activities"
         indexes = [models.Index(fields=["user", "-start"], name="activity_user_recent")]
+        permissions = [
+            # Least privilege: Support sees counts, dates and runs; the values need this.
+            ("view_health_data", "Can view people's imported health values (every kind)"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name or self.activity_type} on {self.start:%Y-%m-%d}"
@@ -106,3 +110,28 @@ class DailySummary(Record):
 
     def __str__(self) -> str:
         return f"Day {self.date}"
+
+
+class StaffRecordView(models.Model):
+    """Every look by staff at a person's imported values, for the audit trail."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Whose records; empty for a list spanning people.",
+    )
+    what = models.CharField(max_length=255)  # "Sleep sessions #12", "Activities list ?q=…"
+    viewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        indexes = [models.Index(fields=["subject", "-viewed_at"], name="record_view_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.what} viewed at {self.viewed_at:%Y-%m-%d %H:%M}"

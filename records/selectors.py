@@ -138,3 +138,27 @@ def my_data(*, user) -> list[FeedData]:
 def source_name(provider: str) -> str:
     spec = PROVIDERS.get(provider)
     return spec.short_name if spec else provider
+
+
+# Which table and date a feed's records live in, for summaries that show no values.
+FEED_RECORDS = {
+    "activities": (Activity, "start"),
+    "sleep": (SleepSession, "start"),
+    "body": (BodyMeasurement, "measured_at"),
+    "daily": (DailySummary, "date"),
+    "heart_rate": (DailySummary, "date"),
+}
+
+
+def records_summary(*, user_id: int, provider: str, account_uid: str, feed: str):
+    """(how many records, the latest record's date) of one feed of one provider account: what
+    support may see without the permission to view health values."""
+    from django.db.models import Count, Max
+
+    model, date_field = FEED_RECORDS.get(feed, (None, None))
+    if model is None:
+        return 0, None
+    summary = model.objects.filter(
+        user_id=user_id, provider=provider, account_uid=account_uid
+    ).aggregate(count=Count("id"), latest=Max(date_field))
+    return summary["count"], summary["latest"]

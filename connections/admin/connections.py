@@ -22,6 +22,7 @@ from connections.services.connections import (
     connection_reset_cursor,
 )
 from connections.services.scheduling import ImportAlreadyRunning, connection_import_now
+from records.selectors import records_summary
 
 HISTORY = 20
 
@@ -71,7 +72,19 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
                 )
             },
         ),
-        ("Import", {"fields": ("cursor", "next_run", "last_success", "failing", "short_error")}),
+        (
+            "Import",
+            {
+                "fields": (
+                    "cursor",
+                    "next_run",
+                    "last_success",
+                    "failing",
+                    "short_error",
+                    "records_imported",
+                )
+            },
+        ),
         ("Access (token values are never shown)", {"fields": ("token_metadata", "scopes_table")}),
         ("Timeline", {"fields": ("timeline",)}),
         ("Import runs", {"fields": ("runs_table",)}),
@@ -159,6 +172,15 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
             obj.last_error_message,
             obj.last_error_message[:60] or obj.last_error_code,
         )
+
+    @admin.display(description="records imported")
+    def records_imported(self, obj):
+        count, latest = records_summary(
+            user_id=obj.user_id, provider=obj.provider, account_uid=obj.account_uid, feed=obj.feed
+        )
+        if not count:
+            return "none yet"
+        return format_html("{} record(s), the latest dated {}", count, relative(latest))
 
     @admin.display(description="token")
     def token_metadata(self, obj):

@@ -8,6 +8,7 @@ from connections.admin.actions import OperateMixin
 from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin, relative
 from connections.models import ConnectionEvent, Credential, ImportRun, Revocation, SetAsideRecord
 from connections.providers import PROVIDERS
+from records.admin import HEALTH_DATA, log_record_view
 
 ERROR_CODES = [
     ("needs_reauth", "needs re-authorization"),
@@ -165,12 +166,23 @@ class SetAsideRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "first_seen_at",
             "last_seen_at",
         ]
-        if request.user.has_perm("records.view_health_data"):
+        if request.user.has_perm(HEALTH_DATA):
             fields.append("raw_text")
         return fields
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        item = self.get_object(request, object_id)
+        if response.status_code == 200 and item and request.user.has_perm(HEALTH_DATA):
+            log_record_view(
+                staff=request.user,
+                subject=item.connection.user,
+                what=f"set-aside record #{item.pk} (payload)",
+            )
+        return response
 
     @admin.display(description="last seen", ordering="last_seen_at")
     def last_seen(self, obj):

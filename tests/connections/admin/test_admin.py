@@ -445,3 +445,50 @@ def test_an_unknown_filter_value_is_ignored_not_a_500(as_staff, connection_facto
     response = as_staff.get(f"/admin/connections/connection/{query}")
 
     assert response.status_code in (200, 302)
+
+
+@pytest.fixture
+def sleep_record(connection_factory):
+    from records.models import SleepSession
+
+    connection = connection_factory("owner@example.com")
+    record = SleepSession.objects.create(
+        user=connection.user,
+        provider="demo",
+        account_uid=connection.account_uid,
+        key="night-1",
+        start="2026-11-20T22:00:00Z",
+        end="2026-11-21T06:13:00Z",
+        minutes_asleep=433,
+    )
+    return connection, record
+
+
+def test_support_sees_counts_and_dates_but_not_health_values(client, support, sleep_record):
+    connection, record = sleep_record
+    client.force_login(support)
+
+    page = page_text(client.get(f"/admin/connections/connection/{connection.pk}/change/"))
+    listing = client.get("/admin/records/sleepsession/")
+    single = client.get(f"/admin/records/sleepsession/{record.pk}/change/")
+
+    assert "1 record(s), the latest dated" in page
+    assert "433" not in page
+    assert listing.status_code == single.status_code == 403
+
+
+def test_the_health_data_permission_shows_the_values_and_every_look_is_logged(
+    client, support, sleep_record
+):
+    from records.models import StaffRecordView
+
+    connection, record = sleep_record
+    support.groups.add(Group.objects.get(name="Health data viewers"))
+    client.force_login(support)
+
+    single = client.get(f"/admin/records/sleepsession/{record.pk}/change/")
+
+    assert "433" in page_text(single)
+    look = StaffRecordView.objects.get()
+    assert (look.staff, look.subject) == (support, connection.user)
+    assert look.what == f"sleep session #{record.pk}"
