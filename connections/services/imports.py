@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from connections.messages import run_problem
 from connections.models import Connection, ConnectionEvent, Credential, ImportRun
 from connections.providers import PROVIDERS
 from connections.providers.base import (
@@ -354,7 +355,9 @@ def _failed(run, connection, error: Exception, *, retry_at, code: str | None = N
     """A transient failure: back off with jitter, count it once a day, never flag the grant."""
     code = code or getattr(error, "code", "provider_error")
     now = timezone.now()
-    _finish(run, ImportRun.Outcome.FAILED, code=code, message=str(error))
+    # Our own bugs keep their exception type for support; provider errors are sentences.
+    text = str(error) if isinstance(error, ProviderError) else f"{type(error).__name__}: {error}"
+    _finish(run, ImportRun.Outcome.FAILED, code=code, message=text)
     failures = connection.consecutive_failures + 1
     backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1))
     next_run = now + _jittered(backoff, 0.5, 1.0)
@@ -362,13 +365,19 @@ def _failed(run, connection, error: Exception, *, retry_at, code: str | None = N
         next_run = retry_at
     counted_today = connection.last_failure_counted_on == now.date()
     if connection.failing_since is None:
-        event_record(connection=connection, kind=ConnectionEvent.Kind.ERROR, message=str(error))
+        # The person reads whose doing it was; the error text itself is for support.
+        event_record(
+            connection=connection,
+            kind=ConnectionEvent.Kind.ERROR,
+            message=run_problem(PROVIDERS.get(connection.provider), code),
+            detail=text,
+        )
     _release(
         connection,
         run,
         next_run_at=next_run,
         last_error_code=code,
-        last_error_message=str(error)[:2000],
+        last_error_message=text[:2000],
         failing_since=connection.failing_since or now,
         consecutive_failures=failures,
         failure_days=connection.failure_days + (0 if counted_today else 1),

@@ -367,3 +367,25 @@ def test_the_plain_text_email_is_not_html_escaped(
     assert "Fitbit & Pixel Watch" in text and "&amp;" not in text
     assert "<script>alert(1)</script> & co" in text
     assert "&lt;script&gt;" in html and "<script>" not in html
+
+
+def test_a_fault_of_tendons_own_reads_as_ours_and_shows_no_internal_text(
+    activities, run_import, logged_in
+):
+    # A row our own code cannot handle (a feed its provider has no reader for): a bug of ours.
+    broken = Connection.objects.create(
+        user=activities.user,
+        provider=activities.provider,
+        account_uid=activities.account_uid,
+        credential=activities.credential,
+        feed="bogus",
+    )
+
+    run = run_import(broken)
+
+    assert run.error_code == "internal_error"
+    page = page_text(logged_in.get(f"/connect/{broken.pk}/"))
+    assert "Something went wrong on Tendon's side" in page
+    assert "KeyError" not in page and "bogus'" not in page
+    assert "not answering" not in page
+    assert "KeyError" in run.error_message  # support still sees the detail
