@@ -263,3 +263,15 @@ def run_import():
         return import_run_execute(run=connection_import_now(connection=connection))
 
     return run
+
+
+class SteppingClock:
+    """A time.monotonic() that moves on `step` seconds each time it is read: slow providers,
+    without waiting for them."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 1000.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now

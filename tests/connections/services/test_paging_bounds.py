@@ -10,7 +10,7 @@ from connections.models import Connection, ImportRun
 from connections.providers.base import MAX_PAGES_PER_FETCH
 from connections.services.budgets import run_time_budget
 from connections.services.imports import MAX_PAGES_PER_WINDOW, PARTIAL_PAUSE
-from tests.conftest import GOOGLE, fixture_json
+from tests.conftest import GOOGLE, SteppingClock, fixture_json
 
 pytestmark = pytest.mark.django_db
 EXERCISE = GOOGLE["api_url"] + "/v4/users/me/dataTypes/exercise/dataPoints"
@@ -69,17 +69,6 @@ def test_daily_roll_up_paging_is_bounded(google_feeds, http, run_import):
     )
 
 
-class _SlowClock:
-    """time.monotonic() that jumps ten minutes whenever it is read: a very slow provider."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        self.now += 600
-        return self.now
-
-
 def test_a_run_out_of_time_stops_and_the_next_one_waits_its_turn(
     google_feeds, http, run_import, monkeypatch, settings
 ):
@@ -87,7 +76,7 @@ def test_a_run_out_of_time_stops_and_the_next_one_waits_its_turn(
 
     settings.IMPORT_BACKFILL_DAYS = 30  # several windows: more than one run's worth
     http.add("GET", EXERCISE, json={"dataPoints": []})
-    monkeypatch.setattr(imports.time, "monotonic", _SlowClock())
+    monkeypatch.setattr(imports.time, "monotonic", SteppingClock(600))
 
     run = run_import(google_feeds["activities"])
 

@@ -18,7 +18,7 @@ from connections.services.tokens import (
     credential_get_access_token,
     credentials_refresh_expiring,
 )
-from tests.conftest import GOOGLE
+from tests.conftest import GOOGLE, SteppingClock
 
 ROTATED = {"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 3600}
 
@@ -215,17 +215,6 @@ def test_withings_interrupted_refresh_recovers_with_the_old_token_it_keeps_valid
     assert Credential.objects.get(pk=credential.pk).status == Credential.Status.ACTIVE
 
 
-class _FakeClock:
-    """time.monotonic() that jumps a minute every time it is read: a run of slow providers."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        self.now += 60
-        return self.now
-
-
 @pytest.mark.django_db
 def test_refresher_stops_within_its_time_budget_and_leaves_the_rest(
     credential_factory, http, monkeypatch, settings
@@ -236,7 +225,7 @@ def test_refresher_stops_within_its_time_budget_and_leaves_the_rest(
     for _ in range(3):
         credential_factory(expires_in=timedelta(minutes=20), refreshed_ago=timedelta(hours=1))
     http.add("POST", GOOGLE["token_url"], json=ROTATED)
-    monkeypatch.setattr(tokens.time, "monotonic", _FakeClock())
+    monkeypatch.setattr(tokens.time, "monotonic", SteppingClock(60))
 
     counts = credentials_refresh_expiring()
 
