@@ -2,7 +2,12 @@
 
 from connections.models import ImportRun
 from connections.services.imports import import_run_execute
+from connections.services.push import credential_check_grant, webhook_hints_prune
 from connections.services.scheduling import imports_dispatch_due
+from connections.services.subscriptions import (
+    credential_push_subscribe,
+    push_subscriptions_sync_due,
+)
 from connections.services.tokens import credentials_refresh_expiring
 
 
@@ -19,3 +24,19 @@ def dispatch_imports() -> int:
 
 def refresh_expiring_tokens() -> dict[str, int]:
     return credentials_refresh_expiring()
+
+
+def sync_push_subscription(credential_id: int) -> bool:
+    return credential_push_subscribe(credential_id=credential_id)
+
+
+def sync_due_push_subscriptions() -> int:
+    return push_subscriptions_sync_due()
+
+
+def check_grant(credential_id: int) -> str:
+    return credential_check_grant(credential_id=credential_id)
+
+
+def prune_push_log() -> int:
+    return webhook_hints_prune()

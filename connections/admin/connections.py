@@ -10,7 +10,8 @@ from django.utils.html import format_html, format_html_join
 from connections.admin.actions import BackfillForm, OperateMixin
 from connections.admin.common import pill, relative
 from connections.admin.filters import FailingFilter, ProviderFilter, StatusFilter, status_q
-from connections.models import Connection, ConnectionEvent, ImportRun
+from connections.messages import push_reason
+from connections.models import Connection, ConnectionEvent, ImportRun, WebhookHint
 from connections.providers import PROVIDERS
 from connections.selectors import connection_status
 from connections.services.connections import (
@@ -69,7 +70,19 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
                 )
             },
         ),
-        ("Import", {"fields": ("cursor", "next_run", "last_success", "failing", "short_error")}),
+        (
+            "Import",
+            {
+                "fields": (
+                    "cursor",
+                    "next_run",
+                    "last_success",
+                    "failing",
+                    "short_error",
+                    "last_hint",
+                )
+            },
+        ),
         ("Access (token values are never shown)", {"fields": ("token_metadata", "scopes_table")}),
         ("Timeline", {"fields": ("timeline",)}),
         ("Import runs", {"fields": ("runs_table",)}),
@@ -141,6 +154,20 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
             return "not failing"
         return format_html(
             "{} — {} day(s) with failures", relative(obj.failing_since), obj.failure_days
+        )
+
+    @admin.display(description="last push")
+    def last_hint(self, obj):
+        hint = WebhookHint.objects.filter(connection=obj).first()
+        if hint is None:
+            return "No push received for this connection; it is polled."
+        pending = " A hint is waiting for the import under way." if obj.hint_pending_at else ""
+        return format_html(
+            "{} — {}: {}.{}",
+            relative(hint.received_at),
+            hint.get_outcome_display(),
+            push_reason(hint.reason),
+            pending,
         )
 
     @admin.display(description="token expires")

@@ -117,6 +117,9 @@ def credential_connect(
     credential.save()
 
     connections = _attach_connections(user=user, credential=credential, feeds=feeds, now=now)
+    from connections.services.subscriptions import push_subscription_request
+
+    push_subscription_request(credential=credential)  # after commit; never blocks connecting
     return ConnectResult(credential=credential, connections=connections, reconnected=reconnected)
 
 
@@ -189,6 +192,8 @@ def credential_remove(*, credential: Credential, actor) -> RemoveResult:
         credential.status = Credential.Status.REVOKED
         credential.status_changed_at = timezone.now()
         credential.social_account = None
+        credential.push_subscribed = []
+        credential.push_sync_due_at = None
         credential.save()
         if social_account_id:
             SocialAccount.objects.filter(pk=social_account_id).delete()
@@ -215,6 +220,11 @@ def revoke_at_provider(credential: Credential) -> bool:
     """True if the provider confirmed the grant is revoked; never raises."""
     if not (credential.access_token or credential.refresh_token):
         return False
+    from connections.services.subscriptions import push_unsubscribe_at_provider
+
+    if credential.push_subscribed:  # while we still hold a token for it
+        push_unsubscribe_at_provider(credential)
+        credential.refresh_from_db(fields=["access_token", "refresh_token"])  # may have rotated
     try:
         provider_client(provider_id=credential.provider).revoke(
             access_token=credential.access_token,

@@ -6,11 +6,16 @@ from django_q.models import Schedule
 SCHEDULES = {
     "tendon: dispatch due imports": ("connections.tasks.dispatch_imports", 1),
     "tendon: refresh expiring tokens": ("connections.tasks.refresh_expiring_tokens", 10),
+    "tendon: retry push subscriptions": ("connections.tasks.sync_due_push_subscriptions", 10),
+    "tendon: prune the push log": ("connections.tasks.prune_push_log", 24 * 60),
 }
 
 
 class Command(BaseCommand):
-    help = "Install the import dispatcher (every minute) and the token refresher (every 10 min)."
+    help = (
+        "Install the import dispatcher (every minute), the token refresher and the push "
+        "subscription retries (every 10 min), and the push log's pruning (daily)."
+    )
 
     def handle(self, *args, **options) -> None:
         for name, (func, minutes) in SCHEDULES.items():
