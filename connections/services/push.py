@@ -47,11 +47,13 @@ def push_receive(*, provider_id: str, delivery: Delivery) -> list[WebhookHint]:
     if delivery.refused:
         logger.info("Push from %s refused: %s", provider_id, delivery.refused)
         rows = [WebhookHint(provider=provider_id, outcome=REFUSED, reason=delivery.refused)]
-    else:
+        WebhookHint.objects.bulk_create(rows)
+        return rows
+    with transaction.atomic():  # the hints' effects and their log rows in one round
         rows = []
         for hint in delivery.hints:
             rows.extend(_apply(provider_id, hint, verified=delivery.verified))
-    WebhookHint.objects.bulk_create(rows)
+        WebhookHint.objects.bulk_create(rows)
     return rows
 
 
@@ -73,59 +75,61 @@ def _apply(provider_id: str, hint: Hint, *, verified: bool) -> list[WebhookHint]
         return [_unlinked(provider_id, hint)]
     if not hint.feeds:
         return [_row(provider_id, hint, IGNORED, "no_feed")]
-    connections = list(
-        Connection.objects.filter(
-            provider=provider_id, account_uid=hint.account_uid, feed__in=hint.feeds
-        ).select_related("credential")
-    )
-    live = [
-        c
-        for c in connections
-        if c.enabled and c.credential and c.credential.status == Credential.Status.ACTIVE
-    ]
-    if not live:
-        reason = "not_enabled" if connections else "unknown_account"
-        return [_row(provider_id, hint, IGNORED, reason)]
-    spec = PROVIDERS[provider_id]
-    rows = []
-    for connection in live:
-        if spec.missing_permissions(connection.feed, connection.credential.scopes):
-            rows.append(_row(provider_id, hint, IGNORED, "permission_missing", connection.pk))
-            continue
-        reason = connection_hint(connection=connection, hint=hint, verified=verified)
-        rows.append(_row(provider_id, hint, ACCEPTED, reason, connection.pk))
+    with transaction.atomic(savepoint=False):  # push_receive's transaction, or its own
+        # One query finds and locks the rows: a hint and a run's start never interleave on one.
+        connections = list(
+            Connection.objects.select_for_update(of=("self",))
+            .filter(provider=provider_id, account_uid=hint.account_uid, feed__in=hint.feeds)
+            .select_related("credential")
+            .order_by("pk")
+        )
+        live = [
+            c
+            for c in connections
+            if c.enabled and c.credential and c.credential.status == Credential.Status.ACTIVE
+        ]
+        if not live:
+            reason = "not_enabled" if connections else "unknown_account"
+            return [_row(provider_id, hint, IGNORED, reason)]
+        spec = PROVIDERS[provider_id]
+        rows = []
+        for connection in live:
+            if spec.missing_permissions(connection.feed, connection.credential.scopes):
+                rows.append(_row(provider_id, hint, IGNORED, "permission_missing", connection.pk))
+                continue
+            reason = _hint(connection, hint, verified=verified)
+            rows.append(_row(provider_id, hint, ACCEPTED, reason, connection.pk))
     return rows
 
 
-def connection_hint(*, connection: Connection, hint: Hint, verified: bool) -> str:
-    """What a hint did to a live connection: queued (a run is claimed and enqueued),
-    coalesced (a run holds the claim), paused or backing_off (the provider asked us to wait,
-    or is failing: the hint waits for that run), or due (the dispatcher takes it next)."""
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
-        now = timezone.now()  # read under the lock: after any run start that held it
-        fields = []
-        if verified:
-            locked.last_push_at = now
-            fields.append("last_push_at")
-            if _widen(locked, hint, now=now):
-                fields += ["reread_start", "reread_end", "reread_deletes"]
-        if locked.claimed_until and locked.claimed_until > now:
-            if _running(locked):
-                locked.hint_pending_at = now  # the run hands over when it finishes
-                fields.append("hint_pending_at")
+def _hint(locked: Connection, hint: Hint, *, verified: bool) -> str:
+    """What a hint did to a live connection whose row we hold locked: queued (a run is claimed
+    and enqueued), coalesced (a run holds the claim), paused or backing_off (the provider asked
+    us to wait, or is failing: the hint waits for that run), or due (the dispatcher takes it)."""
+    now = timezone.now()  # read under the lock: after any run start that held it
+    fields = []
+    if verified:
+        locked.last_push_at = now
+        fields.append("last_push_at")
+        if _widen(locked, hint, now=now):
+            fields += ["reread_start", "reread_end", "reread_deletes"]
+    if locked.claimed_until and locked.claimed_until > now:
+        if _running(locked):
+            locked.hint_pending_at = now  # the run hands over when it finishes
+            fields.append("hint_pending_at")
+        if fields:
             locked.save(update_fields=fields)
-            return "coalesced"
-        if locked.paused_until and locked.paused_until > now:
-            locked.save(update_fields=fields)
-            return "paused"
-        if locked.consecutive_failures and locked.next_run_at and locked.next_run_at > now:
-            locked.save(update_fields=fields)
-            return "backing_off"
-        locked.next_run_at = now
-        locked.hint_pending_at = None
-        locked.save(update_fields=[*fields, "next_run_at", "hint_pending_at"])
-        run = connection_claim_now(connection=locked, now=now)
+        return "coalesced"
+    if locked.paused_until and locked.paused_until > now:
+        locked.save(update_fields=fields)
+        return "paused"
+    if locked.consecutive_failures and locked.next_run_at and locked.next_run_at > now:
+        locked.save(update_fields=fields)
+        return "backing_off"
+    locked.next_run_at = now
+    locked.hint_pending_at = None
+    locked.save(update_fields=[*fields, "next_run_at", "hint_pending_at"])
+    run = connection_claim_now(connection=locked, now=now)
     return "queued" if run else "due"
 
 

@@ -69,3 +69,35 @@ def test_the_health_dashboard_counts_hints_by_outcome_and_refusals_by_reason(
     assert "Wrong Authorization header 2" in text
     assert "Signature does not match the body 1" in text
     assert "Body is not JSON" not in text
+
+
+def test_the_push_log_keeps_a_week(google_push, google_activities):
+    from connections.services.push import webhook_hints_prune
+
+    google_push.post(notification())
+    WebhookHint.objects.create(
+        provider="google_health",
+        outcome="refused",
+        reason="bad_signature",
+        received_at=timezone.now() - timedelta(days=8),
+    )
+
+    assert webhook_hints_prune() == 1
+    assert WebhookHint.objects.count() == 1
+
+
+def test_a_withings_network_that_is_not_a_cidr_stops_the_portal(settings):
+    from connections.checks import push_settings_are_usable
+
+    settings.WITHINGS_NOTIFY_ALLOWED_NETWORKS = ["89.30.121.0/24", "withings"]
+
+    (error,) = push_settings_are_usable(None)
+    assert error.id == "connections.E006" and "'withings'" in error.msg
+
+
+def test_the_google_secret_must_be_a_whole_authorization_header(settings):
+    from connections.checks import push_settings_are_usable
+
+    settings.GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION = "9f3c-no-scheme"
+
+    assert [e.id for e in push_settings_are_usable(None)] == ["connections.E007"]

@@ -207,3 +207,24 @@ def test_a_malformed_notification_is_refused(withings_connected, webhook_post):
 
     assert response.status_code == 400
     assert snapshot() == before and not ImportRun.objects.exists()
+
+
+def test_reconnect_subscribes_again(
+    withings_connected, http, run_tasks, logged_in, django_capture_on_commit_callbacks
+):
+    http.add("POST", NOTIFY, json={"status": 0, "body": {}})
+    run_tasks()
+    Credential.objects.update(status=Credential.Status.NEEDS_REAUTH)
+    start = logged_in.post(f"/connect/{withings_connected['body'].pk}/reconnect/")
+    http.add("POST", WITHINGS["token_url"], json=fixture_json("withings", "token"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in.get(
+            "/accounts/withings/login/callback/",
+            {"code": "again", "state": query_of(start["Location"])["state"]},
+        )
+    run_tasks()
+
+    subscribes = [c for c in _notify_calls(http) if c["action"] == "subscribe"]
+    assert len(subscribes) == 6  # three at connect, three again after reconnecting
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
