@@ -17,172 +17,31 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import ROOT, django_on, drop_postgres, throwaway_database  # noqa: E402
-
-AUTHORIZATION = "Bearer bench-subscriber-secret"
-ACTIVITY = "https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve_keyset(document: dict) -> str:
-    """Serves document (filled in later) as JSON on a local port; returns its URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            body = json.dumps(document).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/keyset.json"
-
-
-def _environment(url: str, port: int, keyset_url: str, redis: str | None) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
-    env = {
-        "DATABASE_URL": url,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + os.urandom(16).hex(),
-        "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "SECURE_SSL_REDIRECT": "0",
-        "SANDBOX_ENABLED": "1",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "DEMO_BASE_URL": f"http://127.0.0.1:{port}",
-        "GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION": AUTHORIZATION,
-        "GOOGLE_HEALTH_WEBHOOK_KEYSET_URL": keyset_url,
-        "CACHE_URL": f"filecache://{tempfile.mkdtemp(prefix='tendon-bench-cache-')}",
-        "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "60",
-    }
-    if redis:
-        env["Q_BROKER_URL"] = redis
-        env["CACHE_URL"] = redis
-    return env
-
-
-def _start(args: list[str], env: dict[str, str], log: str) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603 - our own processes
-        args,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=open(log, "ab"),  # noqa: SIM115
-        start_new_session=True,
-    )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _wait_up(port: int) -> None:
-    import requests
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/webhooks/withings/", timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up; see /tmp/bench-gunicorn.log")
-
-
-def _google_accounts(count: int) -> list[str]:
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from connections.models import Connection, Credential
-
-    now = timezone.now()
-    users = get_user_model().objects.bulk_create(
-        [get_user_model()(email=f"push{i}@example.com", password="!") for i in range(count)]
-    )
-    credentials = Credential.objects.bulk_create(
-        [
-            Credential(
-                user=u,
-                provider="google_health",
-                account_uid=f"gh{u.pk}",
-                access_token="a",
-                refresh_token="r",
-                scopes=[ACTIVITY],
-                expires_at=now + timedelta(hours=1),
-                last_refreshed_at=now,
-            )
-            for u in users
-        ]
-    )
-    Connection.objects.bulk_create(
-        [
-            Connection(
-                user_id=c.user_id,
-                provider="google_health",
-                feed="activities",
-                account_uid=c.account_uid,
-                credential=c,
-                cursor=now,
-                next_run_at=now + timedelta(hours=1),
-            )
-            for c in credentials
-        ]
-    )
-    return [c.account_uid for c in credentials]
-
-
-def _notification(uid: str, data_type: str = "exercise") -> bytes:
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return json.dumps(
-        {
-            "data": {
-                "healthUserId": uid,
-                "operation": "UPSERT",
-                "dataType": data_type,
-                "intervals": [{"physicalTimeInterval": {"startTime": stamp, "endTime": stamp}}],
-            }
-        }
-    ).encode()
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
+from _push import (  # noqa: E402
+    ACTIVITY,
+    AUTHORIZATION,
+    environment,
+    fill_google_accounts,
+    free_port,
+    notification,
+    percentiles,
+    serve_json,
+    start_process,
+    stop_process,
+    wait_up,
+)
+from _setup import django_on, drop_postgres, throwaway_database  # noqa: E402
 
 
 def door(port: int, key, uids: list[str], seconds: float, threads: int) -> None:
@@ -192,7 +51,7 @@ def door(port: int, key, uids: list[str], seconds: float, threads: int) -> None:
 
     bodies = []
     for _ in range(2000):
-        body = _notification(random.choice(uids))  # noqa: S311
+        body = notification(random.choice(uids))  # noqa: S311
         bodies.append((body, sign(body, key)))
     url = f"http://127.0.0.1:{port}/webhooks/google_health/"
     stop = time.monotonic() + seconds
@@ -226,7 +85,7 @@ def door(port: int, key, uids: list[str], seconds: float, threads: int) -> None:
     elapsed = time.monotonic() - began
     accepted = [t for status, t in results if status == 204]
     others = len(results) - len(accepted)
-    p50, p95 = _percentiles(accepted)
+    p50, p95 = percentiles(accepted)
     print(
         f"  door: {len(accepted) / elapsed:,.0f} accepted notifications/s over {elapsed:.0f} s "
         f"({threads} client threads; {others} not accepted)"
@@ -241,7 +100,7 @@ def door(port: int, key, uids: list[str], seconds: float, threads: int) -> None:
     print(f"        hints by outcome: {outcomes}")
 
 
-def queries_per_notification(key, uids: list[str]) -> None:
+def queries_pernotification(key, uids: list[str]) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -251,7 +110,7 @@ def queries_per_notification(key, uids: list[str]) -> None:
     client = Client()
 
     def post(uid: str) -> int:
-        body = _notification(uid)
+        body = notification(uid)
         with CaptureQueriesContext(connection) as captured:
             answer = client.post(
                 "/webhooks/google_health/",
@@ -272,7 +131,8 @@ def queries_per_notification(key, uids: list[str]) -> None:
     coalesced = [post(uid) for uid in uids[:20]]  # each finds its run queued
     ignored = [post(f"unknown{i}") for i in range(20)]
     print(
-        f"  queries per notification: {statistics.mean(fresh):.1f} starting an import, "
+        f"  database statements per notification (BEGIN, COMMIT included): "
+        f"{statistics.mean(fresh):.1f} starting an import, "
         f"{statistics.mean(coalesced):.1f} coalesced, {statistics.mean(ignored):.1f} unknown"
     )
 
@@ -357,7 +217,7 @@ def latency(port: int, samples: int) -> None:
                 raise RuntimeError("a workout did not arrive in 60 s; see /tmp/bench-qcluster.log")
             time.sleep(0.01)
         waits.append(time.perf_counter() - began)
-    p50, p95 = _percentiles(waits)
+    p50, p95 = percentiles(waits)
     print(
         f"  notification to My data ({samples} workouts, one at a time): "
         f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
@@ -376,10 +236,10 @@ def main() -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     url = throwaway_database("postgres")
-    port = _free_port()
+    port = free_port()
     bench_key = ec.generate_private_key(ec.SECP256R1())
     keyset: dict = {}
-    env = _environment(url, port, _serve_keyset(keyset), args.redis)
+    env = environment(url, port, serve_json(keyset), args.redis)
     os.environ.update(env)
     django_on(url)
     from sandbox.push import tink_keyset
@@ -388,29 +248,31 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("seed_demo", base_urls=[env["SITE_URL"]], stdout=open(os.devnull, "w"))  # noqa: SIM115
-    uids = _google_accounts(args.accounts)
+    uids = fill_google_accounts(args.accounts)
     broker = "Redis" if args.redis else "ORM broker"
     print(f"PostgreSQL, {broker}, gunicorn 2 workers, {args.accounts} connected Google accounts:")
-    web = _start(
+    web = start_process(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
         env,
         "/tmp/bench-gunicorn.log",
     )
     worker = None
     try:
-        _wait_up(port)
+        wait_up(port)
         door(port, bench_key, uids, args.seconds, args.threads)
-        queries_per_notification(bench_key, uids)
+        queries_pernotification(bench_key, uids)
         from django_q.brokers import get_broker
 
         get_broker().purge_queue()
-        worker = _start([sys.executable, "manage.py", "qcluster"], env, "/tmp/bench-qcluster.log")
+        worker = start_process(
+            [sys.executable, "manage.py", "qcluster"], env, "/tmp/bench-qcluster.log"
+        )
         time.sleep(3)  # the cluster's start-up
         latency(port, args.samples)
     finally:
         for process in (worker, web):
             if process is not None:
-                _stop(process)
+                stop_process(process)
         drop_postgres(url)
 
 

@@ -172,9 +172,11 @@ def connection_after_run(*, run: ImportRun) -> ImportRun | None:
     schedule: the hint's interval stays in the row for the next run.
     """
     with transaction.atomic():
-        locked = Connection.objects.select_for_update(of=("self",)).get(pk=run.connection_id)
-        if locked.hint_pending_at is None:
-            return None
+        locked = (
+            Connection.objects.select_for_update(of=("self",)).filter(pk=run.connection_id).first()
+        )
+        if locked is None or locked.hint_pending_at is None:
+            return None  # deleted with its account meanwhile, or nothing came during the run
         now = timezone.now()
         locked.hint_pending_at = None
         follow = (
