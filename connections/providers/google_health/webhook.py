@@ -78,7 +78,10 @@ def parse_notifications(payload: object) -> tuple[Hint, ...]:
         if not isinstance(uid, str) or not uid or not isinstance(data_type, str):
             raise ValueError("a notification without healthUserId or dataType")
         operation = str(data.get("operation") or "").upper()
-        start, end = _interval(data.get("intervals"))
+        intervals = data.get("intervals")
+        if intervals is None and isinstance(data.get("civilIso8601TimeInterval"), dict):
+            intervals = [{"civilIso8601TimeInterval": data["civilIso8601TimeInterval"]}]  # older
+        start, end = _interval(intervals)
         hints.append(
             Hint(
                 account_uid=uid,

@@ -65,3 +65,27 @@ def test_a_header_that_is_not_tink_output_is_a_bad_signature(header):
         signature.split_signature(header)
 
     assert refused.value.reason == "bad_signature"
+
+
+def test_a_notification_with_only_a_civil_interval_is_widened_to_cover_any_time_zone():
+    from datetime import UTC, datetime
+
+    from connections.providers.google_health.webhook import parse_notifications
+
+    (hint,) = parse_notifications(
+        {
+            "data": {
+                "healthUserId": "u1",
+                "dataType": "weight",
+                "operation": "DELETE",
+                "civilIso8601TimeInterval": {
+                    "startTime": "2026-11-29T07:12:00",
+                    "endTime": "2026-11-29T07:12:00",
+                },
+            }
+        }
+    )
+
+    assert (hint.feeds, hint.operation) == (("body",), "delete")
+    assert hint.start == datetime(2026, 11, 28, 17, 12, tzinfo=UTC)
+    assert hint.end == datetime(2026, 11, 29, 21, 12, tzinfo=UTC)
