@@ -281,6 +281,20 @@ IMPORT_INTERVAL_MINUTES = env.int("IMPORT_INTERVAL_MINUTES", default=60)
 IMPORT_BACKFILL_DAYS = env.int("IMPORT_BACKFILL_DAYS", default=30)
 SYNC_COOLDOWN_SECONDS = env.int("SYNC_COOLDOWN_SECONDS", default=60)  # between Sync now clicks
 
+# Push (webhooks at /webhooks/<provider>/): a provider's notification makes the connection due
+# at once; polling stays as the safety net (README, "Push from Google Health").
+# Google Health: the whole Authorization header value the subscriber was created with (unset:
+# push from Google is off and its URL answers 404), and where Google publishes its signing keys.
+GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION = env.str("GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION", default="")
+GOOGLE_HEALTH_WEBHOOK_KEYSET_URL = env.str(
+    "GOOGLE_HEALTH_WEBHOOK_KEYSET_URL",
+    default="https://www.gstatic.com/googlehealthapi/webhooks/webhooks_public_keyset.json",
+)
+# Withings signs nothing: optionally accept its notifications only from these networks (CIDRs).
+WITHINGS_NOTIFY_ALLOWED_NETWORKS = env.list("WITHINGS_NOTIFY_ALLOWED_NETWORKS", default=[])
+# A connection whose provider pushed a verified hint in the last 24 hours is polled this often.
+PUSH_RECONCILE_HOURS = env.int("PUSH_RECONCILE_HOURS", default=6)
+
 # django-q2: the queue is only a trigger; each connection's schedule lives in its own row.
 Q_BROKER_URL = env.str("Q_BROKER_URL", default="")
 Q_CLUSTER = {

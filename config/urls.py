@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from accounts.views import account_delete, email_addresses, notification_preferences
 from connections.admin.dashboard import health_dashboard
+from connections.views_webhooks import provider_webhook
 
 admin.site.site_header = "Tendon support"
 admin.site.site_title = "Tendon support"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("connect/", include("connections.urls")),
     path("data/", include("records.urls")),
+    path("webhooks/<str:provider>/", provider_webhook, name="provider_webhook"),
     path("admin/health/", admin.site.admin_view(health_dashboard), name="admin_health"),
     path("admin/", admin.site.urls),
 ]

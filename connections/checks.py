@@ -55,3 +55,36 @@ def task_queue_keeps_its_guarantees(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def push_settings_are_usable(app_configs, **kwargs) -> list[Error]:
+    """WITHINGS_NOTIFY_ALLOWED_NETWORKS must be CIDRs, and the Google secret a whole header."""
+    import ipaddress
+
+    from django.conf import settings
+
+    errors = []
+    for cidr in settings.WITHINGS_NOTIFY_ALLOWED_NETWORKS:
+        try:
+            ipaddress.ip_network(cidr.strip(), strict=False)
+        except ValueError:
+            errors.append(
+                Error(
+                    f"WITHINGS_NOTIFY_ALLOWED_NETWORKS: {cidr!r} is not a network such as "
+                    "'89.30.121.0/24'.",
+                    id="connections.E006",
+                )
+            )
+    authorization = settings.GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION
+    if authorization and " " not in authorization.strip():
+        errors.append(
+            Error(
+                "GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION must be the whole Authorization header "
+                "value, scheme included (for example 'Bearer 9f…').",
+                id="connections.E007",
+            )
+        )
+    if settings.PUSH_RECONCILE_HOURS < 1:
+        errors.append(Error("PUSH_RECONCILE_HOURS must be at least 1.", id="connections.E008"))
+    return errors

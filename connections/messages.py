@@ -135,3 +135,33 @@ def unavailable(spec: ProviderSpec) -> str:
         f"{spec.short_name} is not available on this Tendon any more, so nothing is imported "
         "from it. Everything imported so far is kept; you can disable or remove it."
     )
+
+
+# What a push did, in words for support staff (connections/services/push.py reasons).
+PUSH_REASONS = {
+    "queued": "import started at once",
+    "coalesced": "an import was already under way and takes it in",
+    "due": "due now; the dispatcher starts it within a minute",
+    "paused": "waits: the provider asked us to slow down",
+    "backing_off": "waits: the provider is failing; next try as scheduled",
+    "grant_check": "said the person unlinked Tendon; checking the grant",
+    "unknown_account": "for an account no one connected here",
+    "not_enabled": "for a connection that is off, removed or needs reconnecting",
+    "no_feed": "for data Tendon does not import",
+    "permission_missing": "for data the person did not allow",
+    "wrong_authorization": "wrong Authorization header",
+    "no_authorization": "no Authorization header",
+    "no_signature": "no signature",
+    "bad_signature": "signature does not match the body",
+    "unknown_key": "signed with a key the provider does not publish",
+    "keyset_unavailable": "could not fetch the provider's public keys; it will retry",
+    "not_json": "body is not JSON",
+    "bad_shape": "body is not the provider's documented shape",
+    "too_large": "body over 256 KB",
+    "network": "sent from an address outside WITHINGS_NOTIFY_ALLOWED_NETWORKS",
+    "rate_limited": "too many for one account in a minute; dropped",
+}
+
+
+def push_reason(reason: str) -> str:
+    return PUSH_REASONS.get(reason, reason)

@@ -72,6 +72,12 @@ class Credential(models.Model):
     )
     calls_window_start = models.DateTimeField(null=True, blank=True, editable=False)
     calls_in_window = models.PositiveIntegerField(default=0, editable=False)
+    # Push subscriptions at providers that want one per user (Withings Notify): what is
+    # subscribed, and when to (re)try when it is due. The row is the truth; the task a trigger.
+    push_subscribed = models.JSONField("push subscribed to", default=list, blank=True)
+    push_sync_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    push_sync_attempts = models.PositiveIntegerField(default=0, editable=False)
+    push_sync_error = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,6 +150,14 @@ class Connection(models.Model):
     # Rule 4: the claim lives in the row. A lapsed claim is dispatched again.
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Push (DESIGN.md rule 5): the last verified hint, a hint that arrived while a run held the
+    # claim (the run hands over to an immediate follow-up), and an interval a hint asked to
+    # read again (deleted data, or data older than the cursor's overlap).
+    last_push_at = models.DateTimeField("last verified push", null=True, blank=True)
+    hint_pending_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reread_start = models.DateTimeField(null=True, blank=True, editable=False)
+    reread_end = models.DateTimeField(null=True, blank=True, editable=False)
+    reread_deletes = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -242,6 +256,8 @@ class Revocation(models.Model):
         help_text="Empty once the person deleted their account.",
     )
     reason = models.CharField(max_length=32)  # removed | reset | account_deleted
+    # Push subscriptions to end before the grant (Withings Notify), while a token still works.
+    push_subscribed = models.JSONField(default=list, blank=True)
     access_token = EncryptedTextField(blank=True, editable=False)
     refresh_token = EncryptedTextField(blank=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -316,6 +332,7 @@ class ConnectionEvent(models.Model):
         REVOKED = "revoked", "Access revoked"
         REVOCATION_FAILED = "revocation_failed", "Revocation not confirmed"
         SUPPORT_VIEWED_DATA = "data_viewed", "Records viewed by support"
+        DELETED = "deleted", "Deleted at the provider"
 
     class Actor(models.TextChoices):
         USER = "user", "the user"
@@ -340,3 +357,38 @@ class ConnectionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class WebhookHint(models.Model):
+    """One push notification (or one refused push request): what came, and what Tendon did.
+
+    Holds no personal data: the connection it concerned, if any, not the provider's user id.
+    """
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        IGNORED = "ignored", "Ignored"
+        REFUSED = "refused", "Refused"
+
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    provider = models.CharField(max_length=32)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    reason = models.CharField(max_length=32)  # queued, coalesced, unknown_account, bad_signature
+    data_type = models.CharField(max_length=64, blank=True)
+    operation = models.CharField(max_length=16, blank=True)
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="hints"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["connection", "-received_at"],
+                condition=Q(connection__isnull=False),
+                name="hint_connection_recent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{provider_name(self.provider)} push: {self.outcome} ({self.reason})"

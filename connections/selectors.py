@@ -17,6 +17,7 @@ from connections.models import Connection, ConnectionEvent, Credential, Feed, Im
 from connections.providers import PROVIDERS, spec_for
 from connections.providers.catalog import Permission, ProviderSpec
 from connections.services.flags import Cause, flag_message
+from connections.services.scheduling import PUSH_RECENT
 
 # After this long with nothing but failures, a connection shows "Error" (still not re-auth).
 ERROR_AFTER = timedelta(days=3)
@@ -108,7 +109,6 @@ def connection_status(*, connection: Connection) -> Status:
             "We keep trying automatically; nothing for you to do yet.",
             "bad-outline",
         )
-    interval = settings.IMPORT_INTERVAL_MINUTES
     last = connection.last_success_at
     last_words = f"Last import: {naturaltime(last)}." if last else "Not imported yet."
     if connection.paused_until and connection.paused_until > now:
@@ -119,8 +119,17 @@ def connection_status(*, connection: Connection) -> Status:
             "ok-outline",
         )
     return Status(
-        "connected", "Connected", f"Importing every {interval} minutes. {last_words}", "ok"
+        "connected", "Connected", f"{_schedule_words(connection, name)} {last_words}", "ok"
     )
+
+
+def _schedule_words(connection: Connection, name: str) -> str:
+    """How imports happen: as the provider pushes (with polling as the safety net), or polled."""
+    if connection.last_push_at and connection.last_push_at > timezone.now() - PUSH_RECENT:
+        hours = settings.PUSH_RECONCILE_HOURS
+        every = "hour" if hours == 1 else f"{hours} hours"
+        return f"Updates arrive as soon as {name} sends them; we also check every {every}."
+    return f"Importing every {settings.IMPORT_INTERVAL_MINUTES} minutes."
 
 
 def worst_status(statuses: list[Status]) -> Status | None:

@@ -2,8 +2,13 @@
 
 from connections.models import ImportRun
 from connections.services.imports import import_run_execute
+from connections.services.push import credential_check_grant, webhook_hints_prune
 from connections.services.revocations import revocations_attempt_due
 from connections.services.scheduling import imports_dispatch_due
+from connections.services.subscriptions import (
+    credential_push_subscribe,
+    push_subscriptions_sync_due,
+)
 from connections.services.tokens import credentials_refresh_expiring
 
 
@@ -24,3 +29,19 @@ def refresh_expiring_tokens() -> dict[str, int]:
 
 def retry_revocations() -> dict[str, int]:
     return revocations_attempt_due()
+
+
+def sync_push_subscription(credential_id: int) -> bool:
+    return credential_push_subscribe(credential_id=credential_id)
+
+
+def sync_due_push_subscriptions() -> int:
+    return push_subscriptions_sync_due()
+
+
+def check_grant(credential_id: int) -> str:
+    return credential_check_grant(credential_id=credential_id)
+
+
+def prune_push_log() -> int:
+    return webhook_hints_prune()

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from connections.providers.google_health import scopes
-from sandbox import data
+from sandbox import changes, data
 from sandbox.identity import health_user_id
 
 SCOPE_FOR_TYPE = {
@@ -154,11 +154,10 @@ def data_points_list(request: HttpRequest, data_type: str) -> JsonResponse:
     upper = max((m for _f, op, m in bounds if op == "<"), default=None)
     first = (lower.date() - timedelta(days=1)) if lower else today - timedelta(days=30)
     last = min(upper.date() + timedelta(days=1), today) if upper else today
-    uid = health_user_id(person)
     now = timezone.now()
     points = [
         p
-        for p in data.data_points(uid, data_type, first, last)
+        for p in changes.points(person, data_type, first, last)
         if _moment_of(p, TIME_FIELD[data_type]) <= now
         and all(_matches(_moment_of(p, f), op, m) for f, op, m in bounds)
     ]

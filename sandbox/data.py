@@ -65,21 +65,43 @@ def exercise(uid: str, day: date) -> dict | None:
     kind, name = rng.choice(EXERCISES)
     start = _at(day, 6 + rng.randint(0, 12), rng.randint(0, 59))
     minutes = rng.randint(20, 90)
-    end = start + timedelta(minutes=minutes)
+    return exercise_point(
+        name=f"users/{uid}/dataTypes/exercise/dataPoints/ex-{day:%Y%m%d}",
+        kind=kind,
+        label=name,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        kcal_per_minute=rng.uniform(6, 11),
+        heart_rate=rng.randint(105, 160),
+    )
+
+
+def exercise_point(
+    *,
+    name: str,
+    kind: str,
+    label: str,
+    start: datetime,
+    end: datetime,
+    kcal_per_minute: float = 9.0,
+    heart_rate: int = 142,
+) -> dict:
+    """One exercise DataPoint (health.v4.json Exercise) for a session from start to end."""
+    minutes = int((end - start).total_seconds() // 60)
     metres = {"RUNNING": 170, "WALKING": 85, "BIKING": 400, "HIKING": 70}[kind] * minutes
     return {
-        "name": f"users/{uid}/dataTypes/exercise/dataPoints/ex-{day:%Y%m%d}",
+        "name": name,
         "dataSource": _source("ACTIVELY_MEASURED"),
         "exercise": {
             "exerciseType": kind,
-            "displayName": name,
+            "displayName": label,
             "interval": _session_interval(start, end),
             "activeDuration": f"{minutes * 60}s",
             "metricsSummary": {
-                "caloriesKcal": round(minutes * rng.uniform(6, 11), 1),
+                "caloriesKcal": round(minutes * kcal_per_minute, 1),
                 "distanceMillimeters": float(metres * 1000),
                 "steps": str(0 if kind == "BIKING" else int(metres / 0.8)),
-                "averageHeartRateBeatsPerMinute": str(rng.randint(105, 160)),
+                "averageHeartRateBeatsPerMinute": str(heart_rate),
             },
             "createTime": _ts(end),
             "updateTime": _ts(end),

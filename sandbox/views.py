@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.views import AuthorizationView
 
+from sandbox import changes, push
 from sandbox.forms import ConsentForm, SandboxLoginForm
-from sandbox.identity import current_person, sign_in, sign_out
+from sandbox.identity import current_person, health_user_id, sign_in, sign_out
 
 
 def login(request: HttpRequest) -> HttpResponse:
@@ -64,8 +66,69 @@ def grants(request: HttpRequest) -> HttpResponse:
             "person": person,
             "access_tokens": AccessToken.objects.filter(user=person).select_related("application"),
             "refresh_tokens": RefreshToken.objects.filter(user=person, revoked__isnull=True),
+            "recent": [
+                (data_type, point, changes.data_point_time(point))
+                for data_type, point in changes.recent(person)
+            ],
         },
     )
+
+
+@require_GET
+def keyset(request: HttpRequest) -> JsonResponse:
+    """The demo provider's public keyset (Tink JSON), as Google publishes its own."""
+    response = JsonResponse(push.tink_keyset(push.private_key().public_key()))
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_POST
+def add_workout(request: HttpRequest) -> HttpResponse:
+    """Adds a run that just ended and tells Tendon at once, as a watch syncing would."""
+    person = current_person(request)
+    if person is None:
+        return redirect("sandbox:login")
+    with transaction.atomic():
+        point = changes.add_workout(person)
+        start, end = changes.data_point_interval(point)
+        push.push_change(
+            uid=health_user_id(person),
+            data_type="exercise",
+            operation="UPSERT",
+            start=start,
+            end=end,
+        )
+    messages.info(
+        request,
+        f"Added a run from {start:%H:%M} to {end:%H:%M} UTC. Demo Health told Tendon; "
+        "it shows in My data within seconds.",
+    )
+    return redirect("sandbox:grants")
+
+
+@require_POST
+def delete_point(request: HttpRequest) -> HttpResponse:
+    """Deletes a workout or weigh-in and tells Tendon, which deletes its copy."""
+    person = current_person(request)
+    if person is None:
+        return redirect("sandbox:login")
+    data_type = request.POST.get("data_type", "")
+    with transaction.atomic():
+        point = changes.delete_point(person, data_type=data_type, name=request.POST.get("name", ""))
+        if point is not None:
+            start, end = changes.data_point_interval(point)
+            push.push_change(
+                uid=health_user_id(person),
+                data_type=data_type,
+                operation="DELETE",
+                start=start,
+                end=end,
+            )
+    if point is None:
+        messages.info(request, "That record is not there any more.")
+    else:
+        messages.info(request, "Deleted. Demo Health told Tendon, which deletes its copy too.")
+    return redirect("sandbox:grants")
 
 
 @require_POST

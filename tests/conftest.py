@@ -275,3 +275,73 @@ class SteppingClock:
     def __call__(self) -> float:
         self.now += self.step
         return self.now
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """Do what a worker would: run every task waiting in the configured broker (ORM or Redis),
+    including the ones those tasks enqueue, and return (function, result) pairs in order."""
+    from django.utils.module_loading import import_string
+    from django_q.brokers import get_broker
+    from django_q.signing import SignedPackage
+
+    broker = get_broker()
+    broker.purge_queue()
+
+    def run(limit: int = 100) -> list[tuple[str, object]]:
+        done: list[tuple[str, object]] = []
+        while broker.queue_size() and len(done) < limit:
+            for ack_id, payload in broker.dequeue() or []:
+                task = SignedPackage.loads(payload)
+                func = (
+                    import_string(task["func"]) if isinstance(task["func"], str) else task["func"]
+                )
+                with django_capture_on_commit_callbacks(execute=True):
+                    result = func(*task["args"], **task["kwargs"])
+                broker.acknowledge(ack_id)
+                done.append((task["func"], result))
+        return done
+
+    yield run
+    broker.purge_queue()
+
+
+@pytest.fixture
+def webhook_post(django_capture_on_commit_callbacks):
+    """POST to a provider's push door as the provider would (no session, no CSRF token)."""
+
+    def post(provider: str, body: bytes, *, content_type="application/json", **headers):
+        with django_capture_on_commit_callbacks(execute=True):
+            return Client().generic(
+                "POST", f"/webhooks/{provider}/", body, content_type=content_type, headers=headers
+            )
+
+    return post
+
+
+def serve_with_headers(request):
+    """Serve a request to this very portal in-process, every header forwarded (push doors)."""
+    parts = urlsplit(request.url)
+    skip = {"host", "content-length", "content-type"}
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in skip}
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode()
+    answer = Client().generic(
+        request.method,
+        parts.path,
+        body,
+        content_type=request.headers.get("Content-Type", "application/octet-stream"),
+        headers=headers,
+    )
+    return answer.status_code, {"Content-Type": answer.get("Content-Type", "")}, answer.content
+
+
+@pytest.fixture
+def demo_push(settings, demo_http):
+    """The demo provider's pushes reach /webhooks/demo/ of this portal, in-process."""
+    settings.SITE_URL = DEMO_BASE
+    demo_http.add_callback(
+        "POST", re.compile(re.escape(DEMO_BASE) + r"/webhooks/.*"), callback=serve_with_headers
+    )
+    return demo_http

@@ -1,1 +1,1 @@
-from connections.admin import connections, history  # noqa: F401 - registers the admins
+from connections.admin import connections, history, push  # noqa: F401 - registers the admins

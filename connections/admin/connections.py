@@ -12,7 +12,14 @@ from django.utils.safestring import mark_safe
 from connections.admin.actions import BackfillForm, OperateMixin, earliest_backfill
 from connections.admin.common import pill, relative
 from connections.admin.filters import FailingFilter, ProviderFilter, StatusFilter, status_q
-from connections.models import Connection, ConnectionEvent, ImportRun, SetAsideRecord
+from connections.messages import push_reason
+from connections.models import (
+    Connection,
+    ConnectionEvent,
+    ImportRun,
+    SetAsideRecord,
+    WebhookHint,
+)
 from connections.providers import PROVIDERS
 from connections.selectors import connection_status
 from connections.services.connections import (
@@ -82,6 +89,7 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
                     "failing",
                     "short_error",
                     "records_imported",
+                    "last_hint",
                 )
             },
         ),
@@ -157,6 +165,20 @@ class ConnectionAdmin(OperateMixin, admin.ModelAdmin):
             return "not failing"
         return format_html(
             "{} — {} day(s) with failures", relative(obj.failing_since), obj.failure_days
+        )
+
+    @admin.display(description="last push")
+    def last_hint(self, obj):
+        hint = WebhookHint.objects.filter(connection=obj).first()
+        if hint is None:
+            return "No push received for this connection; it is polled."
+        pending = " A hint is waiting for the import under way." if obj.hint_pending_at else ""
+        return format_html(
+            "{} — {}: {}.{}",
+            relative(hint.received_at),
+            hint.get_outcome_display(),
+            push_reason(hint.reason),
+            pending,
         )
 
     @admin.display(description="token expires")

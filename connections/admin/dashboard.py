@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from connections.admin.common import relative
 from connections.admin.filters import StatusFilter, status_q
-from connections.models import Connection, Credential, ImportRun
+from connections.messages import push_reason
+from connections.models import Connection, Credential, ImportRun, WebhookHint
 from connections.providers import PROVIDERS
 
 LIMIT = 50
@@ -38,6 +39,36 @@ def _queue() -> dict:
         for s in Schedule.objects.filter(name__startswith="tendon").order_by("name")
     ]
     return {"depth": depth, "clusters": clusters, "schedules": schedules}
+
+
+def _push(*, now, providers) -> dict:
+    """Push notifications of the last 24 hours: per provider, and refusals by reason."""
+    counts = (
+        WebhookHint.objects.filter(received_at__gte=now - timedelta(hours=24))
+        .values_list("provider", "outcome", "reason")
+        .annotate(n=Count("id"))
+    )
+    rows = {
+        p.id: {"name": p.short_name, "received": 0, **dict.fromkeys(WebhookHint.Outcome, 0)}
+        for p in providers
+    }
+    refused: dict[str, int] = {}
+    for provider, outcome, reason, n in counts:
+        row = rows.setdefault(
+            provider, {"name": provider, "received": 0, **dict.fromkeys(WebhookHint.Outcome, 0)}
+        )
+        row["received"] += n
+        row[outcome] = row.get(outcome, 0) + n
+        if outcome == WebhookHint.Outcome.REFUSED:
+            refused[reason] = refused.get(reason, 0) + n
+    return {
+        "rows": list(rows.values()),
+        "total": sum(r["received"] for r in rows.values()),
+        "refused": sorted(
+            ((reason, push_reason(reason), n) for reason, n in refused.items()),
+            key=lambda item: -item[2],
+        ),
+    }
 
 
 def health_dashboard(request: HttpRequest) -> HttpResponse:
@@ -92,5 +123,6 @@ def health_dashboard(request: HttpRequest) -> HttpResponse:
         "errors": list(errors),
         "expiring": [(c, relative(c.expires_at)) for c in expiring],
         "queue": _queue(),
+        "push": _push(now=now, providers=providers),
     }
     return TemplateResponse(request, "admin/connections/health.html", context)

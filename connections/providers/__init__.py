@@ -8,10 +8,13 @@ from datetime import timedelta
 from django.conf import settings
 
 from connections.providers.catalog import ProviderSpec, unavailable_spec
+from connections.providers.demo import webhook as demo_webhook
 from connections.providers.demo.client import DemoClient
 from connections.providers.google_health import scopes as google_scopes
+from connections.providers.google_health import webhook as google_webhook
 from connections.providers.google_health.client import GoogleHealthClient
 from connections.providers.withings import scopes as withings_scopes
+from connections.providers.withings import webhook as withings_webhook
 from connections.providers.withings.client import WithingsClient
 
 GOOGLE_HEALTH = ProviderSpec(
@@ -30,6 +33,7 @@ GOOGLE_HEALTH = ProviderSpec(
     # for its scope. Reference: https://developers.google.com/identity/protocols/oauth2/web-server
     extra_auth_params={"access_type": "offline", "include_granted_scopes": "true"},
     consent_param=("prompt", "consent"),
+    webhook=google_webhook.read,
 )
 
 WITHINGS = ProviderSpec(
@@ -45,6 +49,8 @@ WITHINGS = ProviderSpec(
     colour="#00a6a6",
     # Withings allows 120 requests a minute per application: keep well under it.
     max_concurrent_imports=10,
+    webhook=withings_webhook.read,
+    push_subscriptions=True,
 )
 
 DEMO = ProviderSpec(
@@ -59,6 +65,7 @@ DEMO = ProviderSpec(
     # The demo plays a provider with a per-user hourly budget, as the legacy Fitbit API had.
     user_call_budget=(150, timedelta(hours=1)),
     history_days=365,  # the sandbox makes up one year of data
+    webhook=demo_webhook.read,
 )
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -66,7 +73,6 @@ PROVIDERS: dict[str, ProviderSpec] = {
     for spec in (GOOGLE_HEALTH, WITHINGS, DEMO)
     if spec is not DEMO or settings.SANDBOX_ENABLED
 }
-
 
 
 def spec_for(provider_id: str) -> ProviderSpec:

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from connections.providers.base import ClientConfig
+    from connections.providers.push import Delivery, Inbound
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ class ProviderSpec:
     # False for a provider this Tendon no longer offers (switched off in settings): its
     # connections can still be seen, disabled and removed, and nothing else.
     available: bool = True
+    # Push: the provider package's reader of webhook requests (verify, parse into hints), and
+    # whether each connected account must be subscribed at the provider (Withings Notify)
+    # rather than once for the whole application (Google's subscriber).
+    webhook: Callable[[Inbound], Delivery] | None = None
+    push_subscriptions: bool = False
 
     def scopes_for(self, feeds: list[str] | tuple[str, ...]) -> list[str]:
         """Every scope to ask for so that these feeds can import, base scopes first."""

@@ -128,6 +128,9 @@ def _connect(
     credential.save()
 
     connections = _attach_connections(user=user, credential=credential, feeds=feeds, now=now)
+    from connections.services.subscriptions import push_subscription_request
+
+    push_subscription_request(credential=credential)  # after commit; never blocks connecting
     return ConnectResult(credential=credential, connections=connections, reconnected=reconnected)
 
 
@@ -203,6 +206,8 @@ def credential_remove(*, credential: Credential, actor) -> RemoveResult:
         credential.status = Credential.Status.REVOKED
         credential.status_changed_at = timezone.now()
         credential.social_account = None
+        credential.push_subscribed = []
+        credential.push_sync_due_at = None
         credential.save()
         if social_account_id:
             SocialAccount.objects.filter(pk=social_account_id).delete()

@@ -34,6 +34,9 @@ from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
 from connections.services.events import event_record
 from connections.services.flags import credential_flag
+from connections.services.push import connection_after_run
+from connections.services.reread import connection_reread
+from connections.services.scheduling import import_interval
 from connections.services.set_aside import set_aside_record
 from connections.services.tokens import NeedsReauthorization, credential_get_access_token
 from records.services.upserts import records_upsert
@@ -95,6 +98,7 @@ def import_run_execute(*, run: ImportRun) -> ImportRun:
     else:
         outcome = ImportRun.Outcome.OK if progress.finished else ImportRun.Outcome.PARTIAL
         _succeeded(run, connection, outcome)
+    connection_after_run(run=run)  # a push that came during the run gets its follow-up now
     return run
 
 
@@ -143,6 +147,7 @@ def _import(run: ImportRun, connection: Connection, progress: Progress) -> None:
     client = provider_client(provider_id=connection.provider)
     deadline = time.monotonic() + run_time_budget()
     client.deadline = deadline  # paging loops inside a client stop there too
+    connection_reread(run=run, connection=connection, client=client, fetch=feed_page)
     run_end = timezone.now()
     first_window = True
     tokens_seen: set[str] = set()
@@ -196,14 +201,21 @@ def _bounded(page: FeedPage, connection: Connection, tokens_seen: set[str]) -> F
 
 
 def _fetch(client, connection: Connection) -> FeedPage:
-    """A page of the current window; a 401 gets one refresh before it counts as permanent."""
+    """A page of the current window."""
+    return feed_page(
+        client,
+        connection,
+        start=connection.chunk_start,
+        end=connection.chunk_end,
+        token=connection.chunk_token or None,
+    )
+
+
+def feed_page(client, connection: Connection, *, start, end, token) -> FeedPage:
+    """A page of connection's feed in [start, end); a 401 gets one refresh before it counts
+    as permanent."""
     credential = connection.credential
-    arguments = {
-        "feed": connection.feed,
-        "start": connection.chunk_start,
-        "end": connection.chunk_end,
-        "token": connection.chunk_token or None,
-    }
+    arguments = {"feed": connection.feed, "start": start, "end": end, "token": token}
     try:
         return client.fetch_feed(
             access_token=credential_get_access_token(credential=credential), **arguments
@@ -316,7 +328,7 @@ def _succeeded(run: ImportRun, connection: Connection, outcome: str) -> None:
             kind=ConnectionEvent.Kind.ENABLED,
             message="The provider answers again; importing is back to normal.",
         )
-    interval = timedelta(minutes=settings.IMPORT_INTERVAL_MINUTES)
+    interval = import_interval(connection=connection)
     _finish(run, outcome)
     _release(
         connection,

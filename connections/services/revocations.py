@@ -43,6 +43,7 @@ def revocation_queue(*, credential: Credential, reason: str) -> Revocation | Non
         account_label=credential.account_label,
         user=credential.user,
         reason=reason,
+        push_subscribed=list(credential.push_subscribed or []),
         access_token=credential.access_token,
         refresh_token=credential.refresh_token,
     )
@@ -75,6 +76,7 @@ def revocation_attempt(*, revocation: Revocation, inline: bool = False) -> bool 
         client = provider_client(provider_id=claimed.provider)
         if inline:
             client.session.tendon_timeout = INLINE_TIMEOUT
+        _unsubscribe(claimed, client)
         client.revoke(
             access_token=claimed.access_token,
             refresh_token=claimed.refresh_token,
@@ -89,6 +91,29 @@ def revocation_attempt(*, revocation: Revocation, inline: bool = False) -> bool 
         Revocation.objects.filter(pk=claimed.pk).update(last_error=str(error)[:2000])
         return None
     return _finish(claimed, done=True)
+
+
+def _unsubscribe(revocation: Revocation, client) -> None:
+    """Ends the account's push subscriptions first, while its access token still works; a
+    failure here never stops the revocation (Withings drops them with the grant anyway)."""
+    spec = PROVIDERS.get(revocation.provider)
+    if not revocation.push_subscribed or spec is None or not spec.push_subscriptions:
+        return
+    from connections.services.subscriptions import webhook_url
+
+    try:
+        client.push_unsubscribe(
+            access_token=revocation.access_token,
+            callback_url=webhook_url(revocation.provider),
+            applis=list(revocation.push_subscribed),
+        )
+    except Exception as error:  # noqa: BLE001 - the revocation itself matters more
+        logger.warning(
+            "Ending push subscriptions of revocation %s failed: %s", revocation.pk, error
+        )
+        return
+    Revocation.objects.filter(pk=revocation.pk).update(push_subscribed=[])
+    revocation.push_subscribed = []
 
 
 def revocations_attempt_inline(revocations: list[Revocation]) -> list[bool | None]:

@@ -151,3 +151,30 @@ def connection_import_now(
                 message="Queued now instead of at the next scheduled time.",
             )
     return run
+
+
+PUSH_RECENT = timedelta(hours=24)  # a verified push this recent means the provider pushes
+
+
+def import_interval(*, connection: Connection, now: datetime | None = None) -> timedelta:
+    """How long until a connection's next regular import: hours while its provider pushes
+    (polling is then only the safety net, DESIGN.md rule 5), IMPORT_INTERVAL_MINUTES otherwise."""
+    now = now or timezone.now()
+    if connection.last_push_at and connection.last_push_at > now - PUSH_RECENT:
+        return timedelta(hours=settings.PUSH_RECONCILE_HOURS)
+    return timedelta(minutes=settings.IMPORT_INTERVAL_MINUTES)
+
+
+def connection_claim_now(*, connection: Connection, now: datetime) -> ImportRun | None:
+    """A run of connection, claimed and enqueued after commit, as the dispatcher would claim it;
+    None when its provider's cap on imports at once is reached (the dispatcher takes it next).
+
+    Call inside a transaction holding the connection's row lock, with no live claim on it.
+    """
+    spec = PROVIDERS.get(connection.provider)
+    cap = spec.max_concurrent_imports if spec else 0
+    running = Connection.objects.filter(provider=connection.provider, claimed_until__gt=now)
+    if running.count() >= cap:
+        return None
+    (run,) = _claim([connection], now=now)
+    return run

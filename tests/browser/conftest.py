@@ -12,6 +12,28 @@ from django.db import connections
 from tests.e2e.conftest import live_demo, mailbox, worker_factory  # noqa: F401 - shared fixtures
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def sign_up(page, base: str, email: str) -> None:
+    """Sign up in the browser, confirm the address from the e-mail, and land on Connect."""
+    from django.core import mail
+
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{base}/accounts/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign Up", re.I)).click()
+    page.wait_for_url(f"{base}/accounts/confirm-email/")
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    if "/accounts/login/" in page.url:
+        page.fill("input[name=login]", email)
+        page.fill("input[name=password]", PASSWORD)
+        page.get_by_role("button", name=re.compile("Sign In|Log in", re.I)).click()
+    page.goto(f"{base}/connect/")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 

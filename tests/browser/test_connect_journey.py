@@ -6,10 +6,10 @@ import re
 import time
 
 import pytest
-from django.core import mail
 
 from connections.models import Connection, ImportRun
 from connections.providers.google_health.scopes import SLEEP
+from tests.browser.conftest import sign_up
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
@@ -39,24 +39,7 @@ def test_sign_up_connect_import_revoke_and_reconnect(page, live_demo, worker_fac
     worker_factory()
 
     # Sign up.
-    page.goto(f"{live_demo}/accounts/signup/")
-    page.fill("input[name=email]", "runner@example.com")
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign Up", re.I)).click()
-    page.wait_for_url(f"{live_demo}/accounts/confirm-email/")
-    assert "confirm" in page.content().lower()
-
-    # Confirm the address from the e-mail; the account can be used from then on.
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
-    page.goto(link)
-    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
-    if "/accounts/login/" in page.url:
-        page.fill("input[name=login]", "runner@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        page.get_by_role("button", name=re.compile("Sign In|Log in", re.I)).click()
-    page.goto(f"{live_demo}/connect/")
-    page.wait_for_url(f"{live_demo}/connect/")
+    sign_up(page, live_demo, "runner@example.com")
 
     # Enable the demo provider: sign in and consent there, unticking sleep.
     page.locator("section[data-provider=demo]").get_by_role("link", name="Enable").click()

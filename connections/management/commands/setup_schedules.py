@@ -7,13 +7,16 @@ SCHEDULES = {
     "tendon: dispatch due imports": ("connections.tasks.dispatch_imports", 1),
     "tendon: refresh expiring tokens": ("connections.tasks.refresh_expiring_tokens", 10),
     "tendon: retry revocations": ("connections.tasks.retry_revocations", 5),
+    "tendon: retry push subscriptions": ("connections.tasks.sync_due_push_subscriptions", 10),
+    "tendon: prune the push log": ("connections.tasks.prune_push_log", 24 * 60),
 }
 
 
 class Command(BaseCommand):
     help = (
-        "Install the import dispatcher (every minute), the token refresher (every 10 minutes) "
-        "and the revocation retries (every 5 minutes)."
+        "Install the import dispatcher (every minute), the revocation retries (every 5 minutes), "
+        "the token refresher and the push subscription retries (every 10 minutes), and the "
+        "push log's pruning (daily)."
     )
 
     def handle(self, *args, **options) -> None:

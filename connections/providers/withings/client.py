@@ -200,6 +200,44 @@ class WithingsClient(OAuth2TokenClient):
             },
         )
 
+    def push_subscribe(
+        self, *, access_token: str, callback_url: str, feeds: list[str]
+    ) -> list[int]:
+        """Subscribes the account to the notifications its feeds need; returns the applis.
+
+        Withings checks callback_url (HEAD) before it accepts; raises like every call.
+        """
+        from connections.providers.withings.webhook import APPLI_FEEDS, USER_EVENTS
+
+        wanted = {appli for appli, fed in APPLI_FEEDS.items() if set(fed) & set(feeds)}
+        applis = sorted(wanted | {USER_EVENTS})
+        for appli in applis:
+            # Reference: https://developer.withings.com/api-reference/#tag/notify/operation/notify-subscribe
+            self.call(
+                f"{self.config.api_url.rstrip('/')}/notify",
+                {
+                    "action": "subscribe",
+                    "callbackurl": callback_url,
+                    "appli": str(appli),
+                    "comment": "Tendon",
+                },
+                access_token=access_token,
+            )
+        return applis
+
+    def push_unsubscribe(self, *, access_token: str, callback_url: str, applis: list[int]) -> None:
+        """Revokes the account's notification subscriptions (one that is gone already is fine)."""
+        for appli in applis:
+            try:
+                # Reference: https://developer.withings.com/api-reference/#tag/notify/operation/notify-revoke
+                self.call(
+                    f"{self.config.api_url.rstrip('/')}/notify",
+                    {"action": "revoke", "callbackurl": callback_url, "appli": str(appli)},
+                    access_token=access_token,
+                )
+            except BadResponse:
+                continue  # e.g. "no such subscription": nothing left to revoke
+
     def _nonce(self) -> str:
         # Reference: https://developer.withings.com/api-reference/#tag/signature/operation/signaturev2-getnonce
         timestamp = str(int(time.time()))

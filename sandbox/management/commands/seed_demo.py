@@ -100,5 +100,6 @@ class Command(BaseCommand):
             )
             + "\n  (or sign up as yourself). Then My Account > Connect > Demo Health > Enable."
             + "\n  The demo provider signs you in with the same e-mail and password; its page"
-            + f"\n  {url}/sandbox/ lets you expire or revoke the grant.\n"
+            + f"\n  {url}/sandbox/ lets you expire or revoke the grant, and 'Add a workout now'"
+            + "\n  pushes a new workout to Tendon: it shows on My data within seconds.\n"
         )

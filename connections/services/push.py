@@ -1,0 +1,249 @@
+"""Push hints into work (DESIGN.md rule 5: push is a hint; polling is the safety net).
+
+A hint for a live connection makes it due now and claims it at once, through the same claim the
+dispatcher uses (rule 4: the queue is a trigger, the row is the truth). While a run holds the
+claim, hints coalesce: a hint that comes while the run is still queued is covered by it (the
+run reads the row when it starts); one that comes while it runs leaves `hint_pending_at`, which
+the run turns into one immediate follow-up when it finishes. So a burst of notifications gives
+at most one run in progress and one queued behind it.
+
+Verified hints (signed by the provider) may also ask for an interval to be read again: data
+older than the import's overlap, or data deleted at the provider (connections/services/reread.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from connections.models import Connection, Credential, ImportRun, WebhookHint
+from connections.providers import PROVIDERS
+from connections.providers.push import DELETE, UNLINKED, Delivery, Hint
+from connections.services.scheduling import connection_claim_now
+
+logger = logging.getLogger(__name__)
+
+REREAD_MAX_AGE = timedelta(days=30)  # a hint never reaches further back than this
+GRANT_CHECK_TASK = "connections.tasks.check_grant"
+GRANT_CHECK_COOLDOWN = 300  # seconds: one grant check per account at most this often
+LOG_RETENTION = timedelta(days=7)
+
+ACCEPTED, IGNORED, REFUSED = (
+    WebhookHint.Outcome.ACCEPTED,
+    WebhookHint.Outcome.IGNORED,
+    WebhookHint.Outcome.REFUSED,
+)
+
+
+def push_receive(*, provider_id: str, delivery: Delivery) -> list[WebhookHint]:
+    """Applies the hints of an accepted push, logs what each did; a refused push only logs.
+
+    Returns the log rows. Logs at INFO without personal data (no provider account ids).
+    """
+    if delivery.refused:
+        logger.info("Push from %s refused: %s", provider_id, delivery.refused)
+        rows = [WebhookHint(provider=provider_id, outcome=REFUSED, reason=delivery.refused)]
+        WebhookHint.objects.bulk_create(rows)
+        return rows
+    with transaction.atomic():  # the hints' effects and their log rows in one round
+        rows = []
+        for hint in delivery.hints:
+            rows.extend(_apply(provider_id, hint, verified=delivery.verified))
+        WebhookHint.objects.bulk_create(rows)
+    return rows
+
+
+def _row(provider_id: str, hint: Hint, outcome: str, reason: str, connection_id=None):
+    if outcome == IGNORED:
+        logger.info("Push from %s (%s) ignored: %s", provider_id, hint.data_type, reason)
+    return WebhookHint(
+        provider=provider_id,
+        outcome=outcome,
+        reason=reason,
+        data_type=hint.data_type,
+        operation=hint.operation,
+        connection_id=connection_id,
+    )
+
+
+def _apply(provider_id: str, hint: Hint, *, verified: bool) -> list[WebhookHint]:
+    if hint.operation == UNLINKED:
+        return [_unlinked(provider_id, hint)]
+    if not hint.feeds:
+        return [_row(provider_id, hint, IGNORED, "no_feed")]
+    with transaction.atomic(savepoint=False):  # push_receive's transaction, or its own
+        # One query finds and locks the rows: a hint and a run's start never interleave on one.
+        connections = list(
+            Connection.objects.select_for_update(of=("self",))
+            .filter(provider=provider_id, account_uid=hint.account_uid, feed__in=hint.feeds)
+            .select_related("credential")
+            .order_by("pk")
+        )
+        live = [
+            c
+            for c in connections
+            if c.enabled and c.credential and c.credential.status == Credential.Status.ACTIVE
+        ]
+        if not live:
+            reason = "not_enabled" if connections else "unknown_account"
+            return [_row(provider_id, hint, IGNORED, reason)]
+        spec = PROVIDERS[provider_id]
+        rows = []
+        for connection in live:
+            if spec.missing_permissions(connection.feed, connection.credential.scopes):
+                rows.append(_row(provider_id, hint, IGNORED, "permission_missing", connection.pk))
+                continue
+            reason = _hint(connection, hint, verified=verified)
+            rows.append(_row(provider_id, hint, ACCEPTED, reason, connection.pk))
+    return rows
+
+
+def _hint(locked: Connection, hint: Hint, *, verified: bool) -> str:
+    """What a hint did to a live connection whose row we hold locked: queued (a run is claimed
+    and enqueued), coalesced (a run holds the claim), paused or backing_off (the provider asked
+    us to wait, or is failing: the hint waits for that run), or due (the dispatcher takes it)."""
+    now = timezone.now()  # read under the lock: after any run start that held it
+    fields = []
+    if verified:
+        locked.last_push_at = now
+        fields.append("last_push_at")
+        if _widen(locked, hint, now=now):
+            fields += ["reread_start", "reread_end", "reread_deletes"]
+    if locked.claimed_until and locked.claimed_until > now:
+        if _running(locked):
+            locked.hint_pending_at = now  # the run hands over when it finishes
+            fields.append("hint_pending_at")
+        if fields:
+            locked.save(update_fields=fields)
+        return "coalesced"
+    if locked.paused_until and locked.paused_until > now:
+        locked.save(update_fields=fields)
+        return "paused"
+    if locked.consecutive_failures and locked.next_run_at and locked.next_run_at > now:
+        locked.save(update_fields=fields)
+        return "backing_off"
+    locked.next_run_at = now
+    locked.hint_pending_at = None
+    locked.save(update_fields=[*fields, "next_run_at", "hint_pending_at"])
+    run = connection_claim_now(connection=locked, now=now)
+    return "queued" if run else "due"
+
+
+def _running(connection: Connection) -> bool:
+    """Whether the run holding the claim has started (a queued one will read the row anyway)."""
+    latest = (
+        ImportRun.objects.filter(connection_id=connection.pk)
+        .order_by("-queued_at", "-id")
+        .values_list("claim_token", "outcome")
+        .first()
+    )
+    return latest is None or latest != (connection.claim_token, ImportRun.Outcome.QUEUED)
+
+
+def _widen(connection: Connection, hint: Hint, *, now: datetime) -> bool:
+    """Asks the next run to read the hinted interval again when the ordinary import would not
+    cover it (older than the cursor's overlap) or when data was deleted; True if it changed."""
+    from connections.services.imports import OVERLAP  # imports calls this module
+
+    if hint.start is None:
+        return False
+    start = max(hint.start, now - REREAD_MAX_AGE)
+    end = min(hint.end or hint.start, now)
+    if end < start:
+        return False
+    deleting = hint.operation == DELETE
+    if not deleting and (connection.cursor is None or start >= connection.cursor - OVERLAP):
+        return False
+    before = (connection.reread_start, connection.reread_end, connection.reread_deletes)
+    connection.reread_start = min(start, connection.reread_start or start)
+    connection.reread_end = max(end, connection.reread_end or end)
+    connection.reread_deletes = connection.reread_deletes or deleting
+    return before != (connection.reread_start, connection.reread_end, connection.reread_deletes)
+
+
+def connection_after_run(*, run: ImportRun) -> ImportRun | None:
+    """The immediate follow-up of a run during which a hint arrived, or None.
+
+    A run that did not finish well (failed, paused, partial) leaves the follow-up to its own
+    schedule: the hint's interval stays in the row for the next run.
+    """
+    with transaction.atomic():
+        locked = (
+            Connection.objects.select_for_update(of=("self",)).filter(pk=run.connection_id).first()
+        )
+        if locked is None or locked.hint_pending_at is None:
+            return None  # deleted with its account meanwhile, or nothing came during the run
+        now = timezone.now()
+        locked.hint_pending_at = None
+        follow = (
+            run.outcome == ImportRun.Outcome.OK
+            and locked.enabled
+            and not (locked.claimed_until and locked.claimed_until > now)
+            and not (locked.paused_until and locked.paused_until > now)
+        )
+        if not follow:
+            locked.save(update_fields=["hint_pending_at"])
+            return None
+        locked.next_run_at = now
+        locked.save(update_fields=["hint_pending_at", "next_run_at"])
+        return connection_claim_now(connection=locked, now=now)
+
+
+def _unlinked(provider_id: str, hint: Hint) -> WebhookHint:
+    """The person says they unlinked Tendon at the provider: check the grant (unverified, so
+    only the provider's own answer to a refresh may flag it)."""
+    credential = (
+        Credential.objects.filter(
+            provider=provider_id, account_uid=hint.account_uid, status=Credential.Status.ACTIVE
+        )
+        .only("pk")
+        .first()
+    )
+    if credential is None:
+        return _row(provider_id, hint, IGNORED, "unknown_account")
+    connection_id = credential.connections.values_list("pk", flat=True).first()
+    if cache.add(f"tendon:grant-check:{credential.pk}", 1, timeout=GRANT_CHECK_COOLDOWN):
+        transaction.on_commit(lambda: _enqueue_grant_check(credential.pk))
+        return _row(provider_id, hint, ACCEPTED, "grant_check", connection_id)
+    return _row(provider_id, hint, ACCEPTED, "coalesced", connection_id)
+
+
+def _enqueue_grant_check(credential_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(GRANT_CHECK_TASK, credential_id, group="push")
+
+
+def credential_check_grant(*, credential_id: int) -> str:
+    """Refreshes the grant to learn whether the provider still honours it: 'ok', 'flagged'
+    (the one token door flagged it and told the person), 'unknown' (provider failing) or
+    'gone' (not an active grant any more)."""
+    from connections.providers.base import ProviderError
+    from connections.services.tokens import NeedsReauthorization, credential_get_access_token
+
+    credential = Credential.objects.filter(
+        pk=credential_id, status=Credential.Status.ACTIVE
+    ).first()
+    if credential is None:
+        return "gone"
+    try:
+        credential_get_access_token(credential=credential, force_refresh=True)
+    except NeedsReauthorization:
+        return "flagged"
+    except ProviderError as error:
+        logger.warning(
+            "Checking credential %s after an unlink notice failed: %s", credential_id, error
+        )
+        return "unknown"
+    return "ok"
+
+
+def webhook_hints_prune(*, now: datetime | None = None) -> int:
+    """Deletes push log rows older than a week; returns how many."""
+    cutoff = (now or timezone.now()) - LOG_RETENTION
+    deleted, _ = WebhookHint.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
