@@ -14,7 +14,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models as dj
+from django.db import transaction
 
 from records import models as record_models
 
@@ -170,14 +172,19 @@ def daily_values_refresh(
         return 0
     m = models or Models()
     owner = {"user_id": user_id, "provider": provider}
-    summed = _sum_days(m, owner, min(wanted), max(wanted))
-    m.daily_value.objects.filter(**owner, day__in=wanted).delete()
-    rows = [
-        m.daily_value(**owner, day=day, **vars(values))
-        for day, values in sorted(summed.items())
-        if day in wanted and values.has_values()
-    ]
-    m.daily_value.objects.bulk_create(rows, batch_size=500)
+    with transaction.atomic():
+        if models is None:
+            # Two feeds of one provider may import at once: the second to get here waits for the
+            # first to commit, so it sums the first one's records too instead of writing over them.
+            list(get_user_model().objects.select_for_update().filter(pk=user_id).values("pk"))
+        summed = _sum_days(m, owner, min(wanted), max(wanted))
+        m.daily_value.objects.filter(**owner, day__in=wanted).delete()
+        rows = [
+            m.daily_value(**owner, day=day, **vars(values))
+            for day, values in sorted(summed.items())
+            if day in wanted and values.has_values()
+        ]
+        m.daily_value.objects.bulk_create(rows, batch_size=500)
     return len(rows)
 
 
