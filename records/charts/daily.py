@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from records.charts.common import Chart, Table, day_ticks, plural, source_note
 from records.charts.svg import Canvas, nice_scale
 from records.formatting import day_label, hours_minutes, number, short_day
@@ -22,8 +24,7 @@ def steps_chart(data: ChartData, period: str) -> Chart:
         return Chart("steps", "Steps per day", "", empty=f"No steps in the last {period}.")
     # The 7-day average of each day: that day and the six before it (days with steps only).
     seven = {
-        day: _average([steps.get(day.fromordinal(day.toordinal() - back)) for back in range(7)])
-        for day in days
+        day: _average([steps.get(day - timedelta(days=back)) for back in range(7)]) for day in days
     }
     bars = [steps.get(day) for day in days]
     shown = [v for v in bars if v is not None]

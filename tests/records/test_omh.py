@@ -8,9 +8,11 @@ import zipfile
 from datetime import datetime
 
 import pytest
+from django.utils import timezone
 from jsonschema import ValidationError
 
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
+from tests.records.history import store_days
 from tests.records.omh_schemas import validate, validate_data_point
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +27,13 @@ def _download(client, path: str) -> bytes:
 
 
 @pytest.fixture
-def imported(demo_connected, run_import):
+def imported(user):
+    """Every kind of record, stored directly (quick); the zip test below imports for real."""
+    store_days(user, last=timezone.localdate(), days=9)
+
+
+@pytest.fixture
+def demo_imported(demo_connected, run_import):
     for connection in demo_connected(*EVERY_FEED).values():
         run_import(connection)
 
@@ -82,7 +90,7 @@ def test_the_validator_rejects_a_point_that_breaks_the_schema():
         validate({"body_weight": {"value": 72, "unit": "stone"}}, "body-weight-2.0.json")
 
 
-def test_download_everything_is_one_zip_with_every_feed(logged_in, imported):
+def test_download_everything_is_one_zip_with_every_feed(logged_in, demo_imported):
     archive = zipfile.ZipFile(io.BytesIO(_download(logged_in, "/data/everything.zip?format=omh")))
 
     assert sorted(archive.namelist()) == sorted(f"tendon-{f}.omh.json" for f in EVERY_FEED)
