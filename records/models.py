@@ -118,7 +118,11 @@ class DailyValue(models.Model):
     year). Days are calendar days in settings.TIME_ZONE.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (user, day, provider) index serves every read by user, so
+    # a chart's range of days is an index range, not all of the person's days filtered.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     provider = models.CharField(max_length=32)
     day = models.DateField()
     steps = models.PositiveIntegerField(null=True, blank=True)
@@ -143,7 +147,9 @@ class DailyValue(models.Model):
 class SourcePreference(models.Model):
     """Which provider's numbers a person wants to see for one metric when several report a day."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique (user, metric) index serves reads by user
     metric = models.CharField(max_length=32)  # a key of records.metrics.METRICS
     provider = models.CharField(max_length=32)
 

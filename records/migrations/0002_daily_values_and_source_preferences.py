@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('resting_heart_rate', models.PositiveSmallIntegerField(blank=True, null=True)),
                 ('heart_rate_zones', models.JSONField(blank=True, default=dict, verbose_name='minutes per heart-rate zone')),
                 ('activities', models.JSONField(blank=True, default=dict, verbose_name='activities per type')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('user', 'day', 'provider'), name='daily_value_unique')],
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('metric', models.CharField(max_length=32)),
                 ('provider', models.CharField(max_length=32)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('user', 'metric'), name='source_preference_unique')],
