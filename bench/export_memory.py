@@ -7,9 +7,11 @@ Run by hand (not a test), on SQLite and on PostgreSQL:
     .venv/bin/python bench/export_memory.py --db postgres
 
 It stores N activities (each with a realistic raw payload) for one person, then downloads
-/data/activities.csv and /data/activities.json through Django's test client, consuming the
+/data/activities.csv, .json and .omh.json (Open mHealth), and the "Download everything" zip
+(/data/everything.zip, as CSV and as Open mHealth), through Django's test client, consuming the
 streamed body, and prints seconds, bytes sent and the peak memory tracemalloc saw. "in memory"
-builds the same JSON from model instances loaded all at once, as a naive view would.
+builds the same JSON from model instances loaded all at once, as a naive view would. Run it at two
+sizes: a streamed download's peak stays the same, the naive one grows with the records.
 """
 
 from __future__ import annotations
@@ -85,9 +87,9 @@ def main() -> None:
         client = Client()
         client.force_login(user)
 
-        def streamed(fmt: str):
+        def streamed(fmt: str, path: str = ""):
             def run() -> int:
-                response = client.get(f"/data/activities.{fmt}")
+                response = client.get(path or f"/data/activities.{fmt}")
                 return sum(len(chunk) for chunk in response.streaming_content)
 
             return run
@@ -117,6 +119,9 @@ def main() -> None:
         print(f"{options.records:,} activities on {options.db}:")
         measure("streamed CSV", streamed("csv"))
         measure("streamed JSON", streamed("json"))
+        measure("streamed Open mHealth", streamed("omh.json"))
+        measure("zip of everything, CSV", streamed("", "/data/everything.zip?format=csv"))
+        measure("zip of everything, OmH", streamed("", "/data/everything.zip?format=omh"))
         measure("in memory (naive) JSON", in_memory)
     finally:
         drop_postgres(url)

@@ -36,6 +36,7 @@ class Activity(Record):
     calories = models.FloatField("calories (kcal)", null=True, blank=True)
     steps = models.PositiveIntegerField(null=True, blank=True)
     average_heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    heart_rate_zones = models.JSONField("minutes per heart-rate zone", default=dict, blank=True)
 
     VALUE_FIELDS = (
         "activity_type",
@@ -46,6 +47,7 @@ class Activity(Record):
         "calories",
         "steps",
         "average_heart_rate",
+        "heart_rate_zones",
     )
 
     class Meta(Record.Meta):
@@ -135,3 +137,53 @@ class StaffRecordView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} viewed at {self.viewed_at:%Y-%m-%d %H:%M}"
+class DailyValue(models.Model):
+    """One person's day as one provider saw it, summed up from the records for the charts.
+
+    Derived data: daily_values_refresh() rebuilds a day from the records whenever they change, so
+    a chart reads one row per day and source instead of every record (one indexed query for a
+    year). Days are calendar days in settings.TIME_ZONE.
+    """
+
+    # No index of its own: the unique (user, day, provider) index serves every read by user, so
+    # a chart's range of days is an index range, not all of the person's days filtered.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    provider = models.CharField(max_length=32)
+    day = models.DateField()
+    steps = models.PositiveIntegerField(null=True, blank=True)
+    sleep_minutes = models.PositiveIntegerField("minutes asleep", null=True, blank=True)
+    sleep_stages = models.JSONField("minutes per sleep stage", default=dict, blank=True)
+    weight_kg = models.FloatField(null=True, blank=True)
+    fat_percent = models.FloatField(null=True, blank=True)
+    resting_heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    heart_rate_zones = models.JSONField("minutes per heart-rate zone", default=dict, blank=True)
+    activities = models.JSONField("activities per type", default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            # Also the index every chart reads through: user, then a range of days.
+            models.UniqueConstraint(fields=["user", "day", "provider"], name="daily_value_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} from {self.provider}"
+
+
+class SourcePreference(models.Model):
+    """Which provider's numbers a person wants to see for one metric when several report a day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique (user, metric) index serves reads by user
+    metric = models.CharField(max_length=32)  # a key of records.metrics.METRICS
+    provider = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "metric"], name="source_preference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} from {self.provider}"

@@ -1,138 +1,235 @@
-"""Reads of imported data for the person it belongs to."""
+"""Reads of imported data for the person it belongs to: My data's tables, newest first, paged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import TruncMinute
+from django.utils import timezone
 
+from connections.models import Feed
 from connections.providers import PROVIDERS
+from records import formatting as fmt
+from records.metrics import feed_sources
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
 
-LATEST = 20
-
-
-@dataclass
-class FeedData:
-    title: str
-    slug: str  # as in /data/<slug>.csv
-    count: int
-    rows: list
-    columns: list[str]
+PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)
-class Export:
-    """One feed's records as a download: every record, newest first, in plain columns."""
-
-    model: type
-    order: str
-    fields: tuple[str, ...]
-
-
-EXPORTS: dict[str, Export] = {
-    "activities": Export(
-        Activity,
-        "-start",
-        (
-            "start",
-            "activity_type",
-            "name",
-            "duration",
-            "distance_m",
-            "calories",
-            "steps",
-            "average_heart_rate",
-        ),
-    ),
-    "sleep": Export(SleepSession, "-start", ("start", "end", "minutes_asleep", "stages")),
-    "body": Export(
-        BodyMeasurement, "-measured_at", ("measured_at", "weight_kg", "bmi", "fat_percent")
-    ),
-    "daily": Export(
-        DailySummary,
-        "-date",
-        ("date", "steps", "calories", "distance_m", "active_minutes", "resting_heart_rate"),
-    ),
-}
-EXPORT_COLUMNS = ("source", "provider_account", "record_id")
+class Cell:
+    text: str
+    short: str = ""  # a compact form for phones (dates)
+    muted: bool = False
+    wide: bool = False  # left out on phones
 
 
-def _plain(value):
-    if isinstance(value, timedelta):
-        return round(value.total_seconds())
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+@dataclass
+class Section:
+    title: str
+    slug: str  # the anchor, the page parameter's stem, the download's name
+    feed: str  # the connection feed that fills it
+    noun: str  # "sleep", for "No sleep yet"
+    columns: list[str]
+    wide_columns: tuple[str, ...] = ()  # left out on phones
+    counted: str = "record"  # what the count counts
+    count: int = 0
+    page: int = 1
+    rows: list[list[Cell]] = field(default_factory=list)
+    newer_url: str = ""  # links to the neighbouring pages, set by the view
+    older_url: str = ""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // PAGE_SIZE))
+
+    @property
+    def page_param(self) -> str:
+        return f"{self.slug}_page"
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1
+
+    @property
+    def last_shown(self) -> int:
+        return min(self.count, self.page * PAGE_SIZE)
+
+    @property
+    def feed_label(self) -> str:
+        """The feed's name as the Connect page shows it: 'Body'."""
+        return Feed(self.feed).label
+
+    @property
+    def sources(self) -> str:
+        """The services that can fill this section, in words: 'Withings or Demo Health'."""
+        names = [spec.short_name for spec in feed_sources(self.feed)]
+        return " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
-def records_export(*, user, feed: str) -> tuple[list[str], Iterator[dict]]:
-    """The columns and, lazily, every row of one feed of the user's data. KeyError: no such feed."""
-    export = EXPORTS[feed]
-    columns = [*EXPORT_COLUMNS, *("duration_s" if f == "duration" else f for f in export.fields)]
-    rows = (
-        export.model.objects.filter(user=user)
-        .order_by(export.order, "pk")
-        .values_list("provider", "account_uid", "key", *export.fields)
-        .iterator(chunk_size=2000)
+def _when(moment: datetime, *, today: date) -> Cell:
+    local = timezone.localtime(moment)
+    return Cell(
+        f"{fmt.day_label(local.date())} {local:%H:%M}",
+        f"{_short(local.date(), today)} {local:%H:%M}",
     )
 
-    def plain_rows() -> Iterator[dict]:
-        for provider, account, key, *values in rows:
-            yield dict(
-                zip(
-                    columns,
-                    [source_name(provider), account, key, *map(_plain, values)],
-                    strict=True,
-                )
-            )
 
-    return columns, plain_rows()
+def _day(day: date, *, today: date) -> Cell:
+    return Cell(fmt.day_label(day), _short(day, today))
 
 
-def _latest(queryset: QuerySet, order: str) -> list:
-    return list(queryset.order_by(order)[:LATEST])
+def _short(day: date, today: date) -> str:
+    return fmt.short_day(day) + ("" if day.year == today.year else f" {day.year}")
 
 
-def my_data(*, user) -> list[FeedData]:
-    """Per feed: how many records, and the latest ones first."""
-    owned = {"user": user}
-    sections = [
-        (
-            "Activities",
-            "activities",
-            Activity.objects.filter(**owned),
-            "-start",
-            ["When", "Activity", "Duration", "Distance (km)", "Calories", "Source"],
-        ),
-        (
-            "Sleep",
-            "sleep",
-            SleepSession.objects.filter(**owned),
-            "-start",
-            ["Night of", "Asleep (h)", "Stages (min)", "Source"],
-        ),
-        (
-            "Body",
-            "body",
-            BodyMeasurement.objects.filter(**owned),
-            "-measured_at",
-            ["When", "Weight (kg)", "Body fat (%)", "Source"],
-        ),
-        (
-            "Daily summary",
-            "daily",
-            DailySummary.objects.filter(**owned),
-            "-date",
-            ["Day", "Steps", "Distance (km)", "Calories", "Active min", "Resting HR", "Source"],
-        ),
-    ]
+def _source(provider: str) -> Cell:
+    return Cell(source_name(provider), muted=True)
+
+
+def _activity(r: Activity, today: date) -> list[Cell]:
     return [
-        FeedData(title, slug, queryset.count(), _latest(queryset, order), columns)
-        for title, slug, queryset, order, columns in sections
+        _when(r.start, today=today),
+        Cell(r.name or r.activity_type.replace("_", " ").capitalize()),
+        Cell(fmt.duration(r.duration)),
+        Cell(fmt.kilometres(r.distance_m)),
+        Cell(fmt.number(r.calories, "kcal")),
+        _source(r.provider),
     ]
+
+
+def _sleep(r: SleepSession, today: date) -> list[Cell]:
+    stages = ", ".join(f"{stage} {fmt.hours_minutes(m)}" for stage, m in (r.stages or {}).items())
+    return [
+        _day(timezone.localtime(r.end).date(), today=today),
+        Cell(fmt.hours_minutes(r.minutes_asleep)),
+        Cell(stages, muted=True, wide=True),
+        _source(r.provider),
+    ]
+
+
+def _weigh_in(r: dict, today: date) -> list[Cell]:
+    return [
+        _when(r["minute"], today=today),
+        Cell(fmt.number(r["weight"], "kg", decimals=1)),
+        Cell(fmt.number(r["fat"], "%", decimals=1)),
+        _source(r["provider"]),
+    ]
+
+
+def _heart(r: DailySummary, today: date) -> list[Cell]:
+    return [
+        _day(r.date, today=today),
+        Cell(fmt.number(r.resting_heart_rate, "bpm")),
+        _source(r.provider),
+    ]
+
+
+def _daily(r: DailySummary, today: date) -> list[Cell]:
+    return [
+        _day(r.date, today=today),
+        Cell(fmt.number(r.steps)),
+        Cell(fmt.kilometres(r.distance_m)),
+        Cell(fmt.number(r.calories, "kcal")),
+        Cell(fmt.hours_minutes(r.active_minutes)),
+        _source(r.provider),
+    ]
+
+
+def _weigh_ins(user) -> QuerySet:
+    """One row per weigh-in: a scale's weight and body fat (stored apart by some providers, as
+    two records of the same minute) side by side."""
+    return (
+        BodyMeasurement.objects.filter(user=user)
+        .values("provider", minute=TruncMinute("measured_at", tzinfo=UTC))
+        .annotate(weight=Max("weight_kg"), fat=Max("fat_percent"))
+        .order_by("-minute", "provider")
+    )
+
+
+def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
+    """My data's tables: per section the count and the requested page (two queries each)."""
+    pages = pages or {}
+    today = timezone.localdate()
+    owned = {"user": user}
+    daily_values = (
+        Q(steps__isnull=False)
+        | Q(calories__isnull=False)
+        | Q(distance_m__isnull=False)
+        | Q(active_minutes__isnull=False)
+    )
+    plan = [
+        (
+            Section(
+                "Activities",
+                "activities",
+                "activities",
+                "activities",
+                ["When", "Activity", "Duration", "Distance", "Calories", "Source"],
+            ),
+            Activity.objects.filter(**owned).order_by("-start", "-pk"),
+            _activity,
+        ),
+        (
+            Section(
+                "Sleep",
+                "sleep",
+                "sleep",
+                "sleep",
+                ["Night to", "Asleep", "Stages", "Source"],
+                wide_columns=("Stages",),
+            ),
+            SleepSession.objects.filter(**owned).order_by("-end", "-pk"),
+            _sleep,
+        ),
+        (
+            Section(
+                "Weigh-ins",
+                "body",
+                "body",
+                "weigh-ins",
+                ["When", "Weight", "Body fat", "Source"],
+                counted="weigh-in",
+            ),
+            _weigh_ins(user),
+            _weigh_in,
+        ),
+        (
+            Section(
+                "Heart rate",
+                "heart_rate",
+                "heart_rate",
+                "heart rate",
+                ["Day", "Resting heart rate", "Source"],
+            ),
+            DailySummary.objects.filter(**owned, resting_heart_rate__isnull=False).order_by(
+                "-date", "-pk"
+            ),
+            _heart,
+        ),
+        (
+            Section(
+                "Daily summary",
+                "daily",
+                "daily",
+                "daily summaries",
+                ["Day", "Steps", "Distance", "Calories", "Active", "Source"],
+            ),
+            DailySummary.objects.filter(daily_values, **owned).order_by("-date", "-pk"),
+            _daily,
+        ),
+    ]
+    sections = []
+    for section, queryset, row in plan:
+        section.count = queryset.count()
+        section.page = min(max(1, pages.get(section.slug, 1)), section.pages)
+        start = (section.page - 1) * PAGE_SIZE
+        # Always one query for the rows, even for an empty section: the page's cost is fixed.
+        section.rows = [row(r, today) for r in queryset[start : start + PAGE_SIZE]]
+        sections.append(section)
+    return sections
 
 
 def source_name(provider: str) -> str:

@@ -102,10 +102,25 @@ def exercise_point(
                 "distanceMillimeters": float(metres * 1000),
                 "steps": str(0 if kind == "BIKING" else int(metres / 0.8)),
                 "averageHeartRateBeatsPerMinute": str(heart_rate),
+                "heartRateZoneDurations": _zone_durations(random.Random(name), minutes),  # noqa: S311
             },
             "createTime": _ts(end),
             "updateTime": _ts(end),
         },
+    }
+
+
+def _zone_durations(rng: random.Random, minutes: int) -> dict:
+    """TimeInHeartRateZones: the workout's minutes shared out between the four zones."""
+    light = rng.randint(0, minutes // 3)
+    moderate = rng.randint(0, (minutes - light) // 2)
+    vigorous = rng.randint(0, minutes - light - moderate)
+    peak = minutes - light - moderate - vigorous
+    return {
+        "lightTime": f"{light * 60}s",
+        "moderateTime": f"{moderate * 60}s",
+        "vigorousTime": f"{vigorous * 60}s",
+        "peakTime": f"{peak * 60}s",
     }
 
 
@@ -157,11 +172,16 @@ def _weighed(uid: str, day: date) -> bool:
     return _rng(uid, day, "weighed").random() < 0.4
 
 
+def _weigh_in(uid: str, day: date) -> datetime:
+    """A smart scale measures weight and body fat in one go: both points share this moment."""
+    return _at(day, 7, _rng(uid, day, "weigh-in").randint(0, 30))
+
+
 def weight(uid: str, day: date) -> dict | None:
     if not _weighed(uid, day):
         return None
     rng = _rng(uid, day, "weight")
-    moment = _at(day, 7, rng.randint(0, 30))
+    moment = _weigh_in(uid, day)
     grams = 72000 + (day - FIRST_DAY).days % 60 * 15 + rng.randint(-400, 400)
     return {
         "name": f"users/{uid}/dataTypes/weight/dataPoints/wt-{day:%Y%m%d}",
@@ -181,7 +201,7 @@ def body_fat(uid: str, day: date) -> dict | None:
     if not _weighed(uid, day):
         return None
     rng = _rng(uid, day, "body-fat")
-    moment = _at(day, 7, rng.randint(0, 30))
+    moment = _weigh_in(uid, day)
     return {
         "name": f"users/{uid}/dataTypes/body-fat/dataPoints/bf-{day:%Y%m%d}",
         "dataSource": _source("MANUAL"),

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
+from records.services.daily_values import daily_values_refresh, record_days
 
 # kind -> (model, the column that places a record in time)
 TIMED = {
@@ -39,6 +40,7 @@ def records_delete_missing(
     """
     owner = {"user_id": user_id, "provider": provider, "account_uid": account_uid}
     deleted = 0
+    touched: set = set()  # the days whose chart values must be summed again
     for kind in kinds:
         keys = keep.get(kind, set())
         if kind in TIMED:
@@ -46,6 +48,7 @@ def records_delete_missing(
             gone = model.objects.filter(
                 **owner, **{f"{field}__gte": start, f"{field}__lte": end}
             ).exclude(key__in=keys)
+            touched |= record_days(gone.only(field))
             deleted += gone.delete()[0]
             continue
         columns, raw_field = DAY_PARTS[kind]
@@ -58,9 +61,12 @@ def records_delete_missing(
             .exclude(key__in=keys)
         )
         day_ids = list(days.values_list("pk", flat=True))
+        touched |= record_days(DailySummary.objects.filter(pk__in=day_ids).only("date"))
         deleted += DailySummary.objects.filter(pk__in=day_ids).update(**columns, **{raw_field: {}})
         empty = Q()
         for column in (*DAY_PARTS["daily"][0], *DAY_PARTS["heart_rate"][0]):
             empty &= Q(**{f"{column}__isnull": True})
         DailySummary.objects.filter(pk__in=day_ids).filter(empty).delete()
+    if touched:
+        daily_values_refresh(user_id=user_id, provider=provider, days=touched)
     return deleted

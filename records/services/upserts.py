@@ -10,6 +10,7 @@ from django.db import DatabaseError, models, transaction
 from connections.providers.base import RecordData
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
 from records.services.cleaning import SetAside, Unstorable, record_clean, set_aside
+from records.services.daily_values import daily_values_refresh, record_days
 
 # kind -> (model, the columns that kind writes, where its raw payload goes)
 TARGETS: dict[str, tuple[type[models.Model], tuple[str, ...], str]] = {
@@ -78,6 +79,12 @@ def records_upsert(
                     changed += one_changed
         created += fresh
         updated += changed - fresh
+    if created or updated:  # the charts' daily values follow the records they are summed from
+        daily_values_refresh(
+            user_id=user_id,
+            provider=provider,
+            days=record_days(r for items in by_kind.values() for r in items),
+        )
     return UpsertResult(created=created, updated=updated, set_aside=refused)
 
 

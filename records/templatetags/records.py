@@ -1,5 +1,7 @@
 from django import template
 
+from records.metrics import METRICS, metric_sources
+from records.models import SourcePreference
 from records.selectors import source_name
 
 register = template.Library()
@@ -10,16 +12,14 @@ def source(provider: str) -> str:
     return source_name(provider)
 
 
-@register.filter
-def km(metres) -> str:
-    return "" if metres is None else f"{metres / 1000:.2f}"
-
-
-@register.filter
-def hours(minutes) -> str:
-    return "" if minutes is None else f"{minutes / 60:.1f}"
-
-
-@register.filter
-def minutes(duration) -> str:
-    return "" if duration is None else f"{int(duration.total_seconds() // 60)} min"
+@register.inclusion_tag("records/source_preferences.html")
+def source_preferences(user) -> dict:
+    """The Settings form: per metric offered by two or more services, which one to show first."""
+    chosen = dict(SourcePreference.objects.filter(user=user).values_list("metric", "provider"))
+    choices = []
+    for metric in METRICS.values():
+        sources = metric_sources(metric)
+        if len(sources) > 1:
+            current = chosen.get(metric.key, sources[0].id)
+            choices.append({"metric": metric, "sources": sources, "current": current})
+    return {"choices": choices}

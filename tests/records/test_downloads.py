@@ -88,8 +88,10 @@ def test_data_page_offers_the_downloads(logged_in, demo_connected, run_import):
 
     page = logged_in.get("/data/").content.decode()
 
+    count = DailySummary.objects.count()
     assert 'href="/data/daily.csv"' in page and 'href="/data/daily.json"' in page
-    assert "The latest 20 are shown." in page
+    assert 'href="/data/daily.omh.json"' in page
+    assert f"1–20 of {count}, newest first." in page
 
 
 @pytest.mark.parametrize(

@@ -46,9 +46,20 @@ def exercise(point: dict) -> RecordData:
             "calories": _float(metrics.get("caloriesKcal")),
             "steps": _int(metrics.get("steps")),
             "average_heart_rate": _int(metrics.get("averageHeartRateBeatsPerMinute")),
+            "heart_rate_zones": _zone_minutes(metrics.get("heartRateZoneDurations") or {}),
         },
         raw=point,
     )
+
+
+def _zone_minutes(durations: dict) -> dict[str, int]:
+    """TimeInHeartRateZones ({"lightTime": "600s", ...}) as minutes per zone."""
+    minutes = {}
+    for zone in ("light", "moderate", "vigorous", "peak"):
+        value = durations.get(f"{zone}Time")
+        if value:
+            minutes[zone] = round(_seconds(value).total_seconds() / 60)
+    return minutes
 
 
 def sleep(point: dict) -> RecordData:

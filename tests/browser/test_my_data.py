@@ -1,0 +1,64 @@
+"""My data in a real browser at a phone's and a desktop's width: charts drawn, nothing scrolls
+sideways. Screenshots of each width are kept in test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from tests.browser.conftest import ARTIFACTS
+from tests.conftest import PASSWORD
+from tests.records.history import store_days
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
+
+WIDTHS = (390, 1280)
+
+
+def _log_in(page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(f"{base}/connect/")
+
+
+def _fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("range_key", ["30d", "1y"])
+def test_my_data_draws_its_charts_without_sideways_scroll(
+    page, live_server, user_factory, range_key
+):
+    person = user_factory("walker@example.com")
+    today = timezone.localdate()
+    store_days(person, provider="demo", last=today, days=400)
+    store_days(person, provider="withings", last=today, days=40, every=3)
+    _log_in(page, live_server.url, person.email)
+
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/data/?range={range_key}")
+
+        assert page.title() == "My data · Tendon"
+        for chart in ("steps", "sleep", "body", "heart", "zones", "activities"):
+            assert page.locator(f"[data-chart={chart}] svg.chart").count() == 1, chart
+        assert _fits(page), f"My data scrolls sideways at {width} px"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"my-data-{range_key}-{width}.png"), full_page=True)
+
+
+def test_empty_my_data_offers_to_connect_a_service_on_a_phone(page, live_server, user_factory):
+    person = user_factory("new@example.com")
+    _log_in(page, live_server.url, person.email)
+    page.set_viewport_size({"width": 390, "height": 900})
+
+    page.goto(f"{live_server.url}/data/")
+
+    page.get_by_role("link", name="Connect a service").first.click()
+    page.wait_for_url(f"{live_server.url}/connect/")
+    page.go_back()
+    assert _fits(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "my-data-empty-390.png"), full_page=True)

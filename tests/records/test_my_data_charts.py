@@ -1,0 +1,125 @@
+"""My data leads with charts: drawn on the server, accessible, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.conftest import page_text
+from tests.records.history import store_days
+
+pytestmark = pytest.mark.django_db
+
+CHARTS = ("steps", "sleep", "body", "heart", "zones", "activities")
+
+
+def _figure(html: str, chart: str) -> str:
+    match = re.search(rf'<figure[^>]*data-chart="{chart}".*?</figure>', html, re.S)
+    assert match, f"no {chart} chart"
+    return match.group(0)
+
+
+def _queries(client, path: str) -> list[str]:
+    with CaptureQueriesContext(db) as captured:
+        assert client.get(path).status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_every_chart_is_drawn_with_a_title_a_summary_and_its_numbers(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=40)
+
+    html = logged_in.get("/data/").content.decode()
+
+    for chart in CHARTS:
+        figure = _figure(html, chart)
+        svg = re.search(r"<svg class=\"chart\"[^>]*>", figure).group(0)
+        assert 'role="img"' in svg
+        assert f'aria-labelledby="chart-{chart}-title chart-{chart}-desc"' in svg
+        assert f'<title id="chart-{chart}-title">' in figure
+        assert f'<desc id="chart-{chart}-desc">' in figure
+        assert "<summary>Show the numbers</summary>" in figure and "<table>" in figure
+
+
+def test_the_range_is_chosen_in_the_url_and_shown_as_current(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=40)
+
+    html = logged_in.get("/data/?range=7d").content.decode()
+
+    assert '<a href="?range=7d" class="here" aria-current="page">7 days</a>' in html
+    steps = _figure(html, "steps")
+    assert "over the last 7 days (7 days with steps)" in page_text_of(steps)
+    assert steps.count("<tr>") == 1 + 7  # header and one row per day
+
+
+def page_text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#x27;", "'")
+
+
+def test_an_unknown_range_shows_the_default_thirty_days(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=40)
+
+    response = logged_in.get("/data/?range=forever")
+
+    assert response.status_code == 200
+    assert "over the last 30 days" in page_text(response)
+
+
+def test_one_day_of_data_draws_a_single_bar(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=1)
+
+    steps = _figure(logged_in.get("/data/?range=7d").content.decode(), "steps")
+
+    bars = re.search(r'<path class="bar steps" d="([^"]+)"', steps).group(1)
+    assert bars.count("M") == 1
+    assert "(1 day with steps)" in page_text_of(steps)
+
+
+def test_gaps_break_the_resting_heart_rate_line(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=30, every=3)
+
+    heart = _figure(logged_in.get("/data/?range=30d").content.decode(), "heart")
+
+    line = re.search(r'<path class="line heart" d="([^"]+)"', heart).group(1)
+    assert line.count("M") == 10 and "L" not in line  # ten days, none next to another
+
+
+def test_extreme_values_stay_inside_the_chart(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=7, steps=lambda i: 10_000_000 if i else 1)
+
+    steps = _figure(logged_in.get("/data/?range=7d").content.decode(), "steps")
+
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", _path(steps, "bar steps"))]
+    assert min(numbers) >= 0 and max(numbers) <= 100
+    assert "Most: 10,000,000 on" in page_text_of(steps)
+    assert ">10,000,000</text>" in steps
+
+
+def _path(figure: str, css: str) -> str:
+    return re.search(rf'<path class="{css}" d="([^"]+)"', figure).group(1)
+
+
+def test_charts_without_data_say_so_instead_of_drawing(logged_in, user):
+    store_days(user, last=timezone.localdate() - timedelta(days=60), days=5)
+
+    html = logged_in.get("/data/?range=7d").content.decode()
+
+    assert "No steps in the last 7 days." in page_text_of(_figure(html, "steps"))
+    assert '<svg class="chart"' not in html
+
+
+@pytest.mark.parametrize("range_key", ["7d", "1y"])
+def test_the_page_costs_the_same_queries_for_a_week_and_a_year_of_five(
+    logged_in, user, django_assert_num_queries, range_key
+):
+    store_days(user, last=timezone.localdate(), days=5 * 365)
+    week = _queries(logged_in, "/data/?range=7d")
+
+    with django_assert_num_queries(len(week)):
+        logged_in.get(f"/data/?range={range_key}")
+    charts = [sql for sql in week if "records_dailyvalue" in sql]
+    assert len(charts) == 1  # every chart reads the one range query of daily values

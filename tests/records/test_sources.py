@@ -1,0 +1,92 @@
+"""One view across providers: one value per day from the preferred source, never the sum."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from records.models import SourcePreference
+from tests.conftest import page_text
+from tests.records.history import store_days
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_sources(user):
+    today = timezone.localdate()
+    store_days(user, provider="demo", last=today, days=7, steps=lambda i: 1000)
+    store_days(user, provider="withings", last=today, days=7, every=2, steps=lambda i: 700)
+    return user
+
+
+def _steps_rows(client) -> list[str]:
+    html = client.get("/data/?range=7d").content.decode()
+    figure = re.search(r'data-chart="steps".*?</figure>', html, re.S).group(0)
+    return re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>[^<]+</td><td>([^<]+)</td>", figure)
+
+
+def test_a_day_two_services_report_shows_one_of_them_never_the_sum(logged_in, two_sources):
+    rows = _steps_rows(logged_in)
+
+    # The registry lists Withings before the demo provider: it comes first when it has the day.
+    assert rows.count(("700", "Withings")) == 4
+    assert rows.count(("1,000", "Demo Health")) == 3
+    assert not any(value in ("1,700", "1700") for value, _ in rows)
+
+
+def test_the_chart_says_which_source_is_shown(logged_in, two_sources):
+    text = page_text(logged_in.get("/data/?range=7d"))
+
+    assert "Sources: Withings on 4 days, Demo Health on 3 other days." in text
+    assert "never the sum" in text
+
+
+def test_the_preferred_source_comes_first(logged_in, two_sources):
+    response = logged_in.post("/data/sources/", {"prefer_steps": "demo"})
+
+    assert response.status_code == 302 and response["Location"] == "/accounts/notifications/"
+    assert _steps_rows(logged_in) == [("1,000", "Demo Health")] * 7
+
+
+def test_settings_offers_every_registry_provider_for_steps(logged_in):
+    html = logged_in.get("/accounts/notifications/").content.decode()
+
+    select = re.search(r'<select id="prefer_steps".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="([^"]+)"', select) == ["google_health", "withings", "demo"]
+    assert "Prefer steps from:" in html
+
+
+def test_settings_shows_the_saved_preference(logged_in, user):
+    SourcePreference.objects.create(user=user, metric="body", provider="withings")
+
+    html = logged_in.get("/accounts/notifications/").content.decode()
+
+    assert re.search(r'<option value="withings" selected>Withings</option>', html)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"prefer_steps": "strava"},
+        {"prefer_sleep": "withings"},
+        {"prefer_body": "demo", "prefer_steps": "x"},
+    ],
+)
+def test_a_source_that_cannot_bring_the_metric_is_refused_and_nothing_changes(
+    logged_in, user, data
+):
+    SourcePreference.objects.create(user=user, metric="steps", provider="withings")
+
+    response = logged_in.post("/data/sources/", data, follow=True)
+
+    assert "That service cannot be chosen there. Nothing was changed." in page_text(response)
+    assert list(SourcePreference.objects.values_list("metric", "provider")) == [
+        ("steps", "withings")
+    ]
+
+
+def test_choosing_sources_needs_a_post(logged_in):
+    assert logged_in.get("/data/sources/").status_code == 405
