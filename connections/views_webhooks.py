@@ -44,6 +44,7 @@ def provider_webhook(request: HttpRequest, provider: str) -> HttpResponse:
                 headers=request.headers,
                 body=body,
                 remote_addr=request.META.get("REMOTE_ADDR", ""),
+                query=request.GET.dict(),
             )
         )
     if delivery.logged:

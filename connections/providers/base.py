@@ -39,13 +39,15 @@ class ProviderUnavailable(ProviderError):
 
 
 class RateLimited(ProviderError):
-    """The provider asked us to slow down until retry_at."""
+    """The provider asked us to slow down until retry_at. app_wide: the limit is the whole
+    application's (every connection of the provider waits), not this account's."""
 
     code = "rate_limited"
 
-    def __init__(self, message: str, *, retry_at: datetime) -> None:
+    def __init__(self, message: str, *, retry_at: datetime, app_wide: bool = False) -> None:
         super().__init__(message)
         self.retry_at = retry_at
+        self.app_wide = app_wide
 
 
 class BadResponse(ProviderError):
@@ -141,10 +143,12 @@ class FeedPage:
 
 @dataclass(frozen=True)
 class Budget:
-    """What the provider says is left of its rate limit, when it says so."""
+    """What the provider says is left of its rate limit, when it says so. app_wide: the limit
+    is the whole application's, so every connection of the provider waits when it runs out."""
 
     remaining: int
     resets_at: datetime
+    app_wide: bool = False
 
     @classmethod
     def from_headers(cls, headers) -> Budget | None:

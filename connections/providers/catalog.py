@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from connections.services.pacing import CallBudget
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -45,6 +47,8 @@ class ProviderSpec:
     # Pacing: imports of this provider running at once, and API calls per user per period.
     max_concurrent_imports: int = 20
     user_call_budget: tuple[int, timedelta] | None = None
+    # Application-wide allowances, counted across every worker (connections/services/pacing.py).
+    app_call_budgets: tuple[CallBudget, ...] = ()
     # How far back the provider keeps data a client may read (None: as far as it has any).
     history_days: int | None = None
     # False for a provider this Tendon no longer offers (switched off in settings): its

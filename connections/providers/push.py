@@ -25,6 +25,9 @@ class Inbound:
     headers: Mapping[str, str]
     body: bytes
     remote_addr: str = ""
+    # The query string (a GET handshake: Oura's verification_token and challenge, Strava's
+    # hub.challenge); one value per name.
+    query: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

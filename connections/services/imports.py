@@ -34,6 +34,7 @@ from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
 from connections.services.events import event_record
 from connections.services.flags import credential_flag
+from connections.services.pacing import Paused, app_budget_check, app_budget_spend, provider_pause
 from connections.services.push import connection_after_run
 from connections.services.reread import connection_reread
 from connections.services.scheduling import import_interval
@@ -50,14 +51,6 @@ PARTIAL_PAUSE = timedelta(seconds=60)  # between the runs of a long import, so o
 BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_CAP = timedelta(hours=6)
 BUDGET_MARGIN = 5  # stop this many calls before a provider's announced budget runs out
-
-
-class Paused(Exception):
-    """Stop now and come back at resume_at: a known budget is (nearly) used up."""
-
-    def __init__(self, message: str, *, resume_at: datetime) -> None:
-        super().__init__(message)
-        self.resume_at = resume_at
 
 
 @dataclass
@@ -89,6 +82,8 @@ def import_run_execute(*, run: ImportRun) -> ImportRun:
         _stopped(run, connection, ImportRun.Outcome.FAILED, error.code, str(error))
     except (RateLimited, Paused) as error:
         resume_at = error.retry_at if isinstance(error, RateLimited) else error.resume_at
+        if error.app_wide:  # the whole application's allowance: every connection waits
+            provider_pause(provider_id=connection.provider, until=resume_at)
         _rate_limited(run, connection, resume_at=resume_at, message=str(error), progress=progress)
     except ProviderError as error:
         _failed(run, connection, error, retry_at=error.retry_at)
@@ -166,13 +161,17 @@ def _import(run: ImportRun, connection: Connection, progress: Progress) -> None:
             tokens_seen = set()
         first_window = False
         _check_user_budget(spec, connection.credential)
+        app_budget_check(spec)
         page = _bounded(_fetch(client, connection), connection, tokens_seen)
+        app_budget_spend(spec, page.api_calls)
         _store_page(run, connection, page)
         progress.pages += 1
         budget = client.budget
         if budget is not None and budget.remaining <= BUDGET_MARGIN:
             raise Paused(
-                f"{spec.account_owner}'s rate limit is nearly used up.", resume_at=budget.resets_at
+                f"{spec.account_owner}'s rate limit is nearly used up.",
+                resume_at=budget.resets_at,
+                app_wide=budget.app_wide,
             )
         if connection.chunk_start is None and connection.cursor >= run_end:
             break

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from connections.models import Connection, Credential, ImportRun
 from connections.providers import PROVIDERS
+from connections.services.pacing import provider_paused_until
 
 RUN_TASK = "connections.tasks.run_import"
 BATCH = 500
@@ -62,9 +63,11 @@ def imports_dispatch_due(*, now: datetime | None = None, limit: int = BATCH) -> 
                 .values_list("provider", "n")
             )
         chosen = []
+        # A provider that paused the whole application waits; one cache read per provider.
+        paused = {p for p in {c.provider for c in candidates} if provider_paused_until(p)}
         for connection in candidates:
             spec = PROVIDERS.get(connection.provider)
-            cap = spec.max_concurrent_imports if spec else 0
+            cap = spec.max_concurrent_imports if spec and connection.provider not in paused else 0
             if running.get(connection.provider, 0) >= cap:
                 continue
             running[connection.provider] = running.get(connection.provider, 0) + 1
@@ -173,6 +176,8 @@ def connection_claim_now(*, connection: Connection, now: datetime) -> ImportRun 
     """
     spec = PROVIDERS.get(connection.provider)
     cap = spec.max_concurrent_imports if spec else 0
+    if provider_paused_until(connection.provider):
+        return None
     running = Connection.objects.filter(provider=connection.provider, claimed_until__gt=now)
     if running.count() >= cap:
         return None
