@@ -43,6 +43,8 @@ class ConnectAdapter(DefaultSocialAccountAdapter):
             text = words.bad_state(spec)
         elif exception is None:
             text = words.provider_error(spec, request.GET.get("error", "unknown error")[:60])
+        elif isinstance(cause, ScopeMissing) and cause.scope in spec.permissions:
+            text = words.permission_refused(spec, spec.permissions[cause.scope])
         elif isinstance(cause, ScopeMissing):
             text = words.nothing_allowed(spec)
         elif isinstance(cause, GrantRevoked):
