@@ -18,7 +18,6 @@ import hmac
 import json
 import time
 
-
 from connections.providers.push import DELETE, UPSERT, Delivery, Hint, Inbound, refuse
 
 MAX_SKEW = 300  # seconds
