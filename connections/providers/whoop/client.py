@@ -46,6 +46,7 @@ FEED_SCOPES = {
     "daily": scopes.CYCLES,
     "body": scopes.BODY,
 }
+DAY_MARGIN = timedelta(days=3)  # cycles read beyond the window, so each of its days is whole
 LATEST = timedelta(hours=1)  # a window ending this close to now reads the current body measurement
 
 
@@ -154,23 +155,36 @@ class WhoopClient(OAuth2TokenClient):
 
     @method_decorator(sensitive_variables())
     def _daily(self, *, access_token: str, start: datetime, end: datetime) -> FeedPage:
-        """The window's cycles, each with its recovery (matched by cycle id), one day each."""
+        """The window's days, each from every cycle filed under it and their recoveries. A
+        day's cycles may start up to 14 h (time zones) + 12 h before it: cycles are read with a
+        margin and only the days of the window are returned, each whole."""
+        first, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
+        reach = (start - DAY_MARGIN, end + DAY_MARGIN)
         # Reference: https://developer.whoop.com/api#tag/Cycle and #tag/Recovery (collections)
         cycles, cycle_calls = self._all_pages(
-            "/v2/cycle", access_token=access_token, start=start, end=end, scope=scopes.CYCLES
+            "/v2/cycle",
+            access_token=access_token,
+            start=reach[0],
+            end=reach[1],
+            scope=scopes.CYCLES,
         )
         recoveries, recovery_calls = self._all_pages(
-            "/v2/recovery", access_token=access_token, start=start, end=end, scope=scopes.RECOVERY
+            "/v2/recovery",
+            access_token=access_token,
+            start=reach[0],
+            end=reach[1],
+            scope=scopes.RECOVERY,
         )
         by_cycle = {r.get("cycle_id"): r for r in recoveries}
         days: dict = {}
-        for cycle in sorted(cycles, key=lambda c: str(c.get("start"))):  # a later one wins a day
+        for cycle in cycles:
             day = normalise.read(self.name, normalise.cycle_day, cycle)
-            days[day] = (cycle, by_cycle.get(cycle.get("id")))
+            if first <= day <= last:
+                days.setdefault(day, []).append(cycle)
         records = [
             record
-            for day, (cycle, recovery) in sorted(days.items())
-            for record in normalise.read(self.name, normalise.daily, day, cycle, recovery)
+            for day, filed in sorted(days.items())
+            for record in normalise.read(self.name, normalise.daily, day, filed, by_cycle)
         ]
         return FeedPage(records=records, next_token=None, api_calls=cycle_calls + recovery_calls)
 

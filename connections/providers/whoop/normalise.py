@@ -117,10 +117,13 @@ def cycle_day(cycle: dict) -> date:
     return (local + DAY_SHIFT).date()
 
 
-def daily(day: date, cycle: dict, recovery: dict | None) -> list[RecordData]:
-    """A day from its cycle (calories; Strain stays in the raw payload) and its recovery
-    (resting heart rate; recovery score and HRV stay in the raw payload)."""
-    score = cycle.get("score") or {}
+def daily(day: date, cycles: list[dict], recoveries: dict) -> list[RecordData]:
+    """A day from the cycles filed under it (usually one; a day slept twice has two, and their
+    energy adds up) and their recoveries (by cycle id): calories, and the resting heart rate
+    of the day's first scored recovery. Strain, recovery score and HRV stay in the raw payload."""
+    cycles = sorted(cycles, key=lambda c: moment(c["start"]))
+    energy = [kcal(c["score"]["kilojoule"]) for c in cycles if (c.get("score") or {})]
+    matched = [recoveries[c["id"]] for c in cycles if c.get("id") in recoveries]
     records = [
         RecordData(
             kind="daily",
@@ -128,21 +131,24 @@ def daily(day: date, cycle: dict, recovery: dict | None) -> list[RecordData]:
             values={
                 "date": day,
                 "steps": None,
-                "calories": kcal(score.get("kilojoule")),
+                "calories": sum(energy) if energy else None,
                 "distance_m": None,
                 "active_minutes": None,
             },
-            raw={"cycle": cycle, "recovery": recovery},
+            raw={"cycles": cycles, "recoveries": matched},
         )
     ]
-    resting = ((recovery or {}).get("score") or {}).get("resting_heart_rate")
-    if resting is not None:
+    scored = [r for r in matched if (r.get("score") or {}).get("resting_heart_rate") is not None]
+    if scored:
         records.append(
             RecordData(
                 kind="heart_rate",
                 key=day.isoformat(),
-                values={"date": day, "resting_heart_rate": round(float(resting))},
-                raw={"recovery": recovery},
+                values={
+                    "date": day,
+                    "resting_heart_rate": round(float(scored[0]["score"]["resting_heart_rate"])),
+                },
+                raw={"recovery": scored[0]},
             )
         )
     return records
