@@ -5,7 +5,7 @@ seconds ("unless otherwise specified"), heart rate in beats per minute.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from connections.providers.base import BadResponse, RecordData
@@ -138,6 +138,3 @@ def read(provider_name: str, reader, *args) -> Any:
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
         raise BadResponse(f"{provider_name} sent a document we cannot read ({error!r}).") from error
 
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

@@ -290,3 +290,17 @@ def test_garbage_stores_nothing_and_is_explained(oura_connected, http, run_impor
     assert not Activity.objects.exists() and not SleepSession.objects.exists()
     page = page_text(logged_in.get(f"/connect/{oura_connected['sleep'].pk}/"))
     assert "answered with something we could not read, so nothing was stored" in page
+
+
+def test_a_feed_whose_scope_was_not_granted_never_asks_oura(
+    logged_in, user, oura_connect, http, run_import
+):
+    oura_connect(logged_in, granted="email personal daily workout")
+    heart_rate = Connection.objects.get(user=user, feed="heart_rate")
+    calls = len(http.calls)
+
+    run = run_import(heart_rate)
+
+    assert (run.outcome, run.error_code) == (ImportRun.Outcome.SKIPPED, "scope_missing")
+    assert len(http.calls) == calls
+    assert _status(heart_rate).label == "Permission missing: heart rate"
