@@ -1,9 +1,9 @@
 """Application-level housekeeping some providers need (ProviderSpec.upkeep), on a schedule.
 
-Oura's webhook subscriptions, for one, carry an expiration time and stop silently once it
-passes; the provider's upkeep renews them before that. Each provider's upkeep talks HTTP only;
-this service gives it the provider's API client and its push address, and never raises for a
-provider's failure (the next run tries again, polling carries on meanwhile).
+Webhook subscriptions made for a whole application may carry an expiration time and stop
+silently once it passes; such a provider's upkeep renews them before that. Each upkeep talks
+HTTP only; this service gives it the provider's API client and its push address, and never
+raises for a provider's failure (the next run tries again, polling carries on meanwhile).
 """
 
 from __future__ import annotations

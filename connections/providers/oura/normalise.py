@@ -137,4 +137,3 @@ def read(provider_name: str, reader, *args) -> Any:
         return reader(*args)
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
         raise BadResponse(f"{provider_name} sent a document we cannot read ({error!r}).") from error
-
