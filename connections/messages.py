@@ -69,6 +69,13 @@ def permission_refused(spec: ProviderSpec, permission) -> str:
     )
 
 
+def account_inactive(spec: ProviderSpec) -> str:
+    return (
+        f"{spec.account_owner} says the membership on this account is not active, so it shares "
+        "no data with apps and nothing was connected. Once it is renewed, connect again."
+    )
+
+
 def code_refused(spec: ProviderSpec) -> str:
     return (
         f"{spec.account_owner} did not accept the sign-in (it may have expired or been used "

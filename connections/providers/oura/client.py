@@ -167,8 +167,10 @@ class OuraClient(WebhookSubscriptions, OAuth2TokenClient):
     ) -> FeedPage:
         """Whole UTC days of 5-minute samples (a day is never split between two requests, so
         its lowest value is its own), at most 30 days a request; token carries on the rest."""
-        resume = _untoken(token).get("from")
-        first = datetime.fromisoformat(resume) if resume else _midnight(start)
+        try:
+            first = datetime.fromisoformat(str(_untoken(token)["from"]))
+        except (KeyError, ValueError):
+            first = _midnight(start)
         last = _midnight(end) + timedelta(days=1)
         until = min(last, first + HEART_RATE_SPAN)
         # Reference: https://cloud.ouraring.com/v2/docs#tag/Heart-Rate-Routes

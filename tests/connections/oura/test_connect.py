@@ -140,3 +140,21 @@ def test_an_oura_account_held_by_another_person_is_refused(client, user_factory,
 def test_oura_without_a_client_id_is_not_offered(logged_in):
     assert "Oura" not in page_text(logged_in.get("/connect/"))
     assert logged_in.get("/connect/oura/enable/").status_code == 404
+
+
+def test_connecting_with_a_lapsed_membership_says_so_and_changes_nothing(
+    logged_in, http, oura_app, oauth_start
+):
+    _url, query = oauth_start(logged_in, "oura", ["sleep"])
+    http.add("POST", OURA["token_url"], json=fixture_json("oura", "token"))
+    http.add("GET", PERSONAL_INFO, status=403, json=fixture_json("oura", "error_403_membership"))
+    before = snapshot()
+
+    response = logged_in.get(
+        "/accounts/oura/login/callback/",
+        {"code": "c", "scope": query["scope"], "state": query["state"]},
+        follow=True,
+    )
+
+    assert "Oura says the membership on this account is not active" in page_text(response)
+    assert snapshot() == before
