@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "records",
     "connections.providers.google_health",
     "connections.providers.withings",
+    "connections.providers.oura",
+    "connections.providers.whoop",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["oauth2_provider", "sandbox", "connections.providers.demo"]
@@ -239,7 +241,28 @@ PROVIDER_ENDPOINTS = {
             "api_url": "https://wbsapi.withings.net",
         },
     ),
+    "oura": _provider_endpoints(
+        "OURA",
+        {
+            "authorize_url": "https://cloud.ouraring.com/oauth/authorize",
+            "token_url": "https://api.ouraring.com/oauth/token",
+            "revoke_url": "https://api.ouraring.com/oauth/revoke",
+            "api_url": "https://api.ouraring.com",
+        },
+    ),
+    "whoop": _provider_endpoints(
+        "WHOOP",
+        {
+            "authorize_url": "https://api.prod.whoop.com/oauth/oauth2/auth",
+            "token_url": "https://api.prod.whoop.com/oauth/oauth2/token",
+            "api_url": "https://api.prod.whoop.com/developer",
+        },
+    ),
 }
+# WHOOP revokes through its API (DELETE /v2/user/access), not an OAuth endpoint of its own.
+PROVIDER_ENDPOINTS["whoop"]["revoke_url"] = (
+    PROVIDER_ENDPOINTS["whoop"]["api_url"] + "/v2/user/access"
+)
 # The demo provider is served by this very portal (sandbox/); the worker reaches it at this address.
 DEMO_BASE_URL = env.str("DEMO_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)  # play a slow provider
@@ -261,6 +284,9 @@ def _app_from_environment(prefix: str) -> list[dict[str, str]]:
 SOCIALACCOUNT_PROVIDERS = {
     "google_health": {"APPS": _app_from_environment("GOOGLE_HEALTH"), "OAUTH_PKCE_ENABLED": True},
     "withings": {"APPS": _app_from_environment("WITHINGS"), "OAUTH_PKCE_ENABLED": True},
+    # Neither Oura nor WHOOP documents PKCE: it is sent anyway (harmless where ignored).
+    "oura": {"APPS": _app_from_environment("OURA"), "OAUTH_PKCE_ENABLED": True},
+    "whoop": {"APPS": _app_from_environment("WHOOP"), "OAUTH_PKCE_ENABLED": True},
     "demo": {"OAUTH_PKCE_ENABLED": True},
 }
 
@@ -292,6 +318,10 @@ GOOGLE_HEALTH_WEBHOOK_KEYSET_URL = env.str(
 )
 # Withings signs nothing: optionally accept its notifications only from these networks (CIDRs).
 WITHINGS_NOTIFY_ALLOWED_NETWORKS = env.list("WITHINGS_NOTIFY_ALLOWED_NETWORKS", default=[])
+# Oura: the verification token its webhook subscriptions are created with (unset: push from Oura
+# is off and its URL answers 404); `manage.py oura_webhooks` creates and renews them. Events are
+# signed with the Oura client secret; WHOOP's with the WHOOP client secret (nothing to set).
+OURA_WEBHOOK_VERIFICATION_TOKEN = env.str("OURA_WEBHOOK_VERIFICATION_TOKEN", default="")
 # A connection whose provider pushed a verified hint in the last 24 hours is polled this often.
 PUSH_RECONCILE_HOURS = env.int("PUSH_RECONCILE_HOURS", default=6)
 

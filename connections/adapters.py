@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 
 from connections import messages as words
 from connections.providers import PROVIDERS
-from connections.providers.base import GrantRevoked, ScopeMissing
+from connections.providers.base import AccountInactive, GrantRevoked, ScopeMissing
 from connections.services.credentials import (
     AccountHeldElsewhere,
     WrongAccount,
@@ -43,8 +43,12 @@ class ConnectAdapter(DefaultSocialAccountAdapter):
             text = words.bad_state(spec)
         elif exception is None:
             text = words.provider_error(spec, request.GET.get("error", "unknown error")[:60])
+        elif isinstance(cause, ScopeMissing) and cause.scope in spec.permissions:
+            text = words.permission_refused(spec, spec.permissions[cause.scope])
         elif isinstance(cause, ScopeMissing):
             text = words.nothing_allowed(spec)
+        elif isinstance(cause, AccountInactive):
+            text = words.account_inactive(spec)
         elif isinstance(cause, GrantRevoked):
             text = words.code_refused(spec)
         else:

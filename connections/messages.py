@@ -59,6 +59,23 @@ def bad_state(spec: ProviderSpec) -> str:
     )
 
 
+def permission_refused(spec: ProviderSpec, permission) -> str:
+    """A permission without which the connection cannot last was not granted (the one that
+    brings a refresh token, say): nothing was connected."""
+    return (
+        f"{spec.account_owner} did not give Tendon \u201c{permission.label}\u201d, which Tendon "
+        f"needs {permission.reason}, so nothing was connected. Please try again and keep "
+        f"\u201c{permission.label}\u201d allowed."
+    )
+
+
+def account_inactive(spec: ProviderSpec) -> str:
+    return (
+        f"{spec.account_owner} says the membership on this account is not active, so it shares "
+        "no data with apps and nothing was connected. Once it is renewed, connect again."
+    )
+
+
 def code_refused(spec: ProviderSpec) -> str:
     return (
         f"{spec.account_owner} did not accept the sign-in (it may have expired or been used "
@@ -118,6 +135,8 @@ def run_problem(spec: ProviderSpec | None, code: str) -> str:
         "bad_response": f"{owner} sent something we could not read, so nothing was stored "
         "from it; we retried on our own.",
         "provider_error": f"{owner} reported a problem; we retried on our own.",
+        "account_inactive": f"{owner} says the membership on this account is not active, so "
+        "it shares no data for now; importing resumes on its own once it is renewed.",
         "provider_refused": f"{owner} refused Tendon's request for a reason on Tendon's side "
         "(not yours); our team can see it and we retry on our own.",
         "internal_error": "Something went wrong on Tendon's side (not yours, not "
@@ -155,6 +174,8 @@ PUSH_REASONS = {
     "bad_signature": "signature does not match the body",
     "unknown_key": "signed with a key the provider does not publish",
     "keyset_unavailable": "could not fetch the provider's public keys; it will retry",
+    "stale_timestamp": "signed more than 5 minutes away from our clock (a replay, or a clock off)",
+    "not_set_up": "push from this provider is not set up here",
     "not_json": "body is not JSON",
     "bad_shape": "body is not the provider's documented shape",
     "too_large": "body over 256 KB",

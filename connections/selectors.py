@@ -102,6 +102,14 @@ def connection_status(*, connection: Connection) -> Status:
             missing=missing,
         )
     if connection.failing_since and connection.failing_since <= now - ERROR_AFTER:
+        if connection.last_error_code == "account_inactive":
+            return Status(
+                "error",
+                f"Error: no data shared since {_day(connection.failing_since)}",
+                f"{spec.account_owner} says the membership on this account is not active; "
+                "importing resumes on its own once it is renewed.",
+                "bad-outline",
+            )
         return Status(
             "error",
             f"Error: not answering since {_day(connection.failing_since)}",

@@ -10,6 +10,7 @@ from connections.services.subscriptions import (
     push_subscriptions_sync_due,
 )
 from connections.services.tokens import credentials_refresh_expiring
+from connections.services.upkeep import providers_upkeep
 
 
 def run_import(run_id: int) -> str:
@@ -45,3 +46,7 @@ def check_grant(credential_id: int) -> str:
 
 def prune_push_log() -> int:
     return webhook_hints_prune()
+
+
+def provider_upkeep() -> dict:
+    return providers_upkeep()

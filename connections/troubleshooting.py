@@ -29,6 +29,13 @@ def what_to_do(*, spec: ProviderSpec, connection: Connection, status: Status) ->
     if status.code == "error" or connection.failing_since:
         retry = timezone.localtime(connection.next_run_at) if connection.next_run_at else None
         when = f" (next try at {retry:%H:%M})" if retry and retry > timezone.now() else ""
+        if connection.last_error_code == "account_inactive":
+            return (
+                f"{owner} told us the membership on this {name} account is not active, so "
+                f"{owner} shares none of its data with apps for now. Your connection is fine and "
+                "nothing imported is lost: once the membership is renewed, importing resumes on "
+                f"its own{when}."
+            )
         if connection.last_error_code == "internal_error":
             return (
                 f"Something went wrong on Tendon's side, not at {name} and not with your "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import TruncMinute
@@ -259,3 +259,27 @@ def records_summary(*, user_id: int, provider: str, account_uid: str, feed: str)
         user_id=user_id, provider=provider, account_uid=account_uid
     ).aggregate(count=Count("id"), latest=Max(date_field))
     return summary["count"], summary["latest"]
+
+
+def record_span(
+    *, user_id: int, provider: str, account_uid: str, key: str
+) -> tuple[datetime, datetime] | None:
+    """When the provider account's record stored under key happened (start, end), whatever its
+    kind; None when no record has that key. A push that names one record (its id, no interval)
+    is placed in time by it."""
+    owner = {"user_id": user_id, "provider": provider, "account_uid": account_uid, "key": key}
+    activity = Activity.objects.filter(**owner).values_list("start", "duration").first()
+    if activity:
+        start, duration = activity
+        return start, start + (duration or timedelta(0))
+    sleep = SleepSession.objects.filter(**owner).values_list("start", "end").first()
+    if sleep:
+        return min(sleep), max(sleep)
+    measured = BodyMeasurement.objects.filter(**owner).values_list("measured_at", flat=True).first()
+    if measured:
+        return measured, measured
+    day = DailySummary.objects.filter(**owner).values_list("date", flat=True).first()
+    if day:
+        start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+        return start, start + timedelta(days=1)
+    return None

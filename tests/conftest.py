@@ -30,6 +30,18 @@ WITHINGS = {
     "revoke_url": "https://wbsapi.withings.test/v2/oauth2",
     "api_url": "https://wbsapi.withings.test",
 }
+OURA = {
+    "authorize_url": "https://cloud.ouraring.test/oauth/authorize",
+    "token_url": "https://api.ouraring.test/oauth/token",
+    "revoke_url": "https://api.ouraring.test/oauth/revoke",
+    "api_url": "https://api.ouraring.test",
+}
+WHOOP = {
+    "authorize_url": "https://api.prod.whoop.test/oauth/oauth2/auth",
+    "token_url": "https://api.prod.whoop.test/oauth/oauth2/token",
+    "revoke_url": "https://api.prod.whoop.test/developer/v2/user/access",
+    "api_url": "https://api.prod.whoop.test/developer",
+}
 
 
 def fixture_json(provider: str, name: str) -> dict:
@@ -41,6 +53,8 @@ def provider_endpoints(settings):
     settings.PROVIDER_ENDPOINTS = {
         "google_health": GOOGLE,
         "withings": WITHINGS,
+        "oura": OURA,
+        "whoop": WHOOP,
         "demo": {
             "authorize_url": f"{DEMO_BASE}/sandbox/o/authorize/",
             "token_url": f"{DEMO_BASE}/sandbox/o/token/",
@@ -95,6 +109,20 @@ def google_app(db):
 def withings_app(db):
     return SocialApp.objects.create(
         provider="withings", name="Withings", client_id="withings-client", secret="withings-secret"
+    )
+
+
+@pytest.fixture
+def oura_app(db):
+    return SocialApp.objects.create(
+        provider="oura", name="Oura", client_id="oura-client", secret="test-oura-client-secret"
+    )
+
+
+@pytest.fixture
+def whoop_app(db):
+    return SocialApp.objects.create(
+        provider="whoop", name="WHOOP", client_id="whoop-client", secret="test-whoop-client-secret"
     )
 
 

@@ -5,6 +5,7 @@ that one piece of code parses every token answer, at connect time and at refresh
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from allauth.socialaccount.models import SocialToken
@@ -78,9 +79,15 @@ class TendonOAuth2Adapter(OAuth2Adapter):
             tokens = self.api_client(app).exchange_code(
                 code=code, redirect_uri=client.callback_url, code_verifier=pkce_code_verifier
             )
-        except (ProviderError, GrantRevoked) as error:
+        except (ProviderError, GrantRevoked, ScopeMissing) as error:
             # allauth handles OAuth2Error; our adapter reads the cause to word the message.
             raise OAuth2Error(str(error)) from error
+        granted = get_request_param(request, "scope")
+        if tokens.scopes is None and granted:
+            # The token answer did not say which scopes were granted, the callback did (some
+            # providers say it only there, and people may switch some off on the consent page).
+            scopes = frozenset(s for s in granted.split(self.scope_delimiter) if s)
+            tokens = replace(tokens, scopes=scopes)
         self.did_fetch_access_token = True
         # Only the TokenSet, whose repr hides the secrets: allauth keeps this dict in a local
         # variable, and error pages show locals.

@@ -64,6 +64,14 @@ class ProviderRefused(ProviderError):
     code = "provider_refused"
 
 
+class AccountInactive(ProviderError):
+    """The provider holds the grant but shares no data for this account for now (a lapsed
+    membership): never the person's grant, never flagged; retried with back-off until the
+    provider shares again. The page says so in plain words."""
+
+    code = "account_inactive"
+
+
 class GrantRevoked(Exception):
     """The provider no longer accepts this grant (or this authorization code): the user must act."""
 

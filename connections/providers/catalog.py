@@ -59,6 +59,13 @@ class ProviderSpec:
     # rather than once for the whole application (Google's subscriber).
     webhook: Callable[[Inbound], Delivery] | None = None
     push_subscriptions: bool = False
+    # Record kinds a feed writes, where a feed writes more than its own kind (a daily summary
+    # that also gives the day's resting heart rate): deletions then cover every one of them.
+    feed_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Application-level housekeeping the provider needs now and then (renewing webhook
+    # subscriptions that expire), run by the "tendon: provider upkeep" schedule with the
+    # provider's API client and its push address; returns counts for the log.
+    upkeep: Callable[..., dict[str, int]] | None = None
 
     def scopes_for(self, feeds: list[str] | tuple[str, ...]) -> list[str]:
         """Every scope to ask for so that these feeds can import, base scopes first."""

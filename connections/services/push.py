@@ -24,6 +24,7 @@ from connections.models import Connection, Credential, ImportRun, WebhookHint
 from connections.providers import PROVIDERS
 from connections.providers.push import DELETE, UNLINKED, Delivery, Hint
 from connections.services.scheduling import connection_claim_now
+from records.selectors import record_span
 
 logger = logging.getLogger(__name__)
 
@@ -149,10 +150,20 @@ def _widen(connection: Connection, hint: Hint, *, now: datetime) -> bool:
     cover it (older than the cursor's overlap) or when data was deleted; True if it changed."""
     from connections.services.imports import OVERLAP  # imports calls this module
 
-    if hint.start is None:
+    hinted_start, hinted_end = hint.start, hint.end
+    if hinted_start is None and hint.record_key:
+        span = record_span(
+            user_id=connection.user_id,
+            provider=connection.provider,
+            account_uid=connection.account_uid,
+            key=hint.record_key,
+        )
+        if span is not None:
+            hinted_start, hinted_end = span
+    if hinted_start is None:
         return False
-    start = max(hint.start, now - REREAD_MAX_AGE)
-    end = min(hint.end or hint.start, now)
+    start = max(hinted_start, now - REREAD_MAX_AGE)
+    end = min(hinted_end or hinted_start, now)
     if end < start:
         return False
     deleting = hint.operation == DELETE

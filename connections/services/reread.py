@@ -75,7 +75,8 @@ def connection_reread(*, run: ImportRun, connection: Connection, client, fetch: 
                 user_id=connection.user_id,
                 provider=connection.provider,
                 account_uid=connection.account_uid,
-                kinds=FEED_KINDS[connection.feed],
+                kinds=PROVIDERS[connection.provider].feed_kinds.get(connection.feed)
+                or FEED_KINDS[connection.feed],
                 start=start,
                 end=end,
                 keep=returned,

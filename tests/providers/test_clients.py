@@ -18,7 +18,7 @@ from connections.providers.base import (
     ProviderUnavailable,
     RateLimited,
 )
-from tests.conftest import GOOGLE, WITHINGS, fixture_json
+from tests.conftest import GOOGLE, OURA, WHOOP, WITHINGS, fixture_json
 
 
 @dataclass
@@ -67,6 +67,30 @@ CASES = [
         _withings({"userid": 363, "access_token": "new-access", "expires_in": 10800}),
         fixture_json("withings", "invalid_refresh_token"),
         200,
+    ),
+    Case(
+        "oura",
+        OURA["token_url"],
+        {
+            **fixture_json("oura", "token"),
+            "access_token": "new-access",
+            "refresh_token": "new-refresh",
+        },
+        {"token_type": "bearer", "access_token": "new-access", "expires_in": 86400},
+        fixture_json("oura", "invalid_grant"),
+        400,
+    ),
+    Case(
+        "whoop",
+        WHOOP["token_url"],
+        {
+            **fixture_json("whoop", "token"),
+            "access_token": "new-access",
+            "refresh_token": "new-refresh",
+        },
+        {"access_token": "new-access", "expires_in": 3600, "token_type": "bearer"},
+        fixture_json("whoop", "invalid_grant"),
+        400,
     ),
 ]
 

@@ -9,13 +9,15 @@ SCHEDULES = {
     "tendon: retry revocations": ("connections.tasks.retry_revocations", 5),
     "tendon: retry push subscriptions": ("connections.tasks.sync_due_push_subscriptions", 10),
     "tendon: prune the push log": ("connections.tasks.prune_push_log", 24 * 60),
+    "tendon: provider upkeep": ("connections.tasks.provider_upkeep", 6 * 60),
 }
 
 
 class Command(BaseCommand):
     help = (
         "Install the import dispatcher (every minute), the revocation retries (every 5 minutes), "
-        "the token refresher and the push subscription retries (every 10 minutes), and the "
+        "the token refresher and the push subscription retries (every 10 minutes), the "
+        "providers' upkeep such as renewing webhook subscriptions (every 6 hours), and the "
         "push log's pruning (daily)."
     )
 

@@ -204,6 +204,7 @@ def test_setup_schedules_is_idempotent(db):
 
     assert sorted(Schedule.objects.values_list("func", "minutes")) == [
         ("connections.tasks.dispatch_imports", 1),
+        ("connections.tasks.provider_upkeep", 6 * 60),
         ("connections.tasks.prune_push_log", 24 * 60),
         ("connections.tasks.refresh_expiring_tokens", 10),
         ("connections.tasks.retry_revocations", 5),

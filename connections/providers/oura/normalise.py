@@ -1,0 +1,139 @@
+"""Oura API v2 documents -> Tendon records. Shapes and units from Oura's OpenAPI document
+(https://cloud.ouraring.com/v2/docs): energy in kilocalories, distances in metres, durations in
+seconds ("unless otherwise specified"), heart rate in beats per minute.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from connections.providers.base import BadResponse, RecordData
+
+# PublicSleepType: "deleted" (by the person) and "rest" (falsely detected, rejected by the
+# person) are not sleep; leaving them out lets a re-read delete them.
+NOT_SLEEP = {"deleted", "rest"}
+# PublicHeartRateRow.source values measured asleep: the lowest of them is the night's resting
+# heart rate (Oura's own "lowest heart rate" of a sleep period is the same idea).
+RESTING_SOURCES = {"sleep"}
+DAILY_COLLECTIONS = ("daily_activity", "daily_sleep", "daily_readiness")
+
+
+def moment(value: Any) -> datetime:
+    """A LocalizedDateTime or UtcDateTime ("ISO 8601 with timezone information")."""
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return parsed
+
+
+def _minutes(seconds: Any) -> int | None:
+    return None if seconds is None else round(float(seconds) / 60)
+
+
+def daily(day: date, parts: dict[str, dict]) -> RecordData:
+    """One day from Oura's daily documents (PublicDailyActivity, PublicDailySleep,
+    PublicDailyReadiness). Scores have no column: they stay in the raw payload."""
+    activity = parts.get("daily_activity") or {}
+    active_seconds = [activity.get("medium_activity_time"), activity.get("high_activity_time")]
+    return RecordData(
+        kind="daily",
+        key=day.isoformat(),
+        values={
+            "date": day,
+            "steps": activity.get("steps"),
+            "calories": activity.get("total_calories"),  # kcal
+            "distance_m": activity.get("equivalent_walking_distance"),  # metres
+            # Oura's medium and high activity (seconds); low activity is not "active".
+            "active_minutes": _minutes(sum(s or 0 for s in active_seconds))
+            if any(s is not None for s in active_seconds)
+            else None,
+        },
+        raw=parts,
+    )
+
+
+def sleep(document: dict) -> RecordData | None:
+    """A sleep period (PublicModifiedSleepModel); None for one that is not sleep."""
+    if document.get("type") in NOT_SLEEP:
+        return None
+    stages = {
+        stage: _minutes(document.get(field))
+        for stage, field in (
+            ("deep", "deep_sleep_duration"),
+            ("light", "light_sleep_duration"),
+            ("rem", "rem_sleep_duration"),
+            ("awake", "awake_time"),
+        )
+        if document.get(field) is not None
+    }
+    asleep = _minutes(document.get("total_sleep_duration"))
+    if asleep is None and all(s in stages for s in ("deep", "light", "rem")):
+        asleep = stages["deep"] + stages["light"] + stages["rem"]  # Oura left the total out
+    return RecordData(
+        kind="sleep",
+        key=str(document["id"]),
+        values={
+            "start": moment(document["bedtime_start"]),
+            "end": moment(document["bedtime_end"]),
+            "minutes_asleep": asleep,
+            "stages": stages,
+        },
+        raw=document,
+    )
+
+
+def workout(document: dict) -> RecordData:
+    """A workout (PublicWorkout). An end before the start (Oura's own example has one) leaves
+    the duration unknown rather than negative."""
+    start, end = moment(document["start_datetime"]), moment(document["end_datetime"])
+    return RecordData(
+        kind="activity",
+        key=str(document["id"]),
+        values={
+            "activity_type": str(document["activity"]),
+            "name": document.get("label") or str(document["activity"]).replace("_", " "),
+            "start": start,
+            "duration": end - start if end >= start else None,
+            "distance_m": document.get("distance"),  # metres
+            "calories": document.get("calories"),  # kcal
+            "steps": None,
+            "average_heart_rate": None,
+            "heart_rate_zones": {},
+        },
+        raw=document,
+    )
+
+
+def resting_heart_rates(samples: list[dict], *, first: date, last: date) -> list[RecordData]:
+    """Per UTC day in [first, last], the lowest heart rate measured asleep
+    (PublicHeartRateRow: bpm, source, timestamp in UTC, one sample per 5 minutes)."""
+    lowest: dict[date, dict] = {}
+    for sample in samples:
+        if sample.get("source") not in RESTING_SOURCES:
+            continue
+        bpm = int(sample["bpm"])
+        day = moment(sample["timestamp"]).date()
+        if first <= day <= last and (day not in lowest or bpm < int(lowest[day]["bpm"])):
+            lowest[day] = sample
+    return [
+        RecordData(
+            kind="heart_rate",
+            key=day.isoformat(),
+            values={"date": day, "resting_heart_rate": int(sample["bpm"])},
+            raw={"lowest_sleeping_sample": sample},
+        )
+        for day, sample in sorted(lowest.items())
+    ]
+
+
+def day_of(document: dict) -> date:
+    return date.fromisoformat(str(document["day"]))
+
+
+def read(provider_name: str, reader, *args) -> Any:
+    """The reader's result; a document we cannot read is a BadResponse, never a crash."""
+    try:
+        return reader(*args)
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+        raise BadResponse(f"{provider_name} sent a document we cannot read ({error!r}).") from error

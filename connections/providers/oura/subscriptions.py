@@ -1,0 +1,163 @@
+"""Oura webhook subscriptions: one per (event type, data type), for the whole application.
+
+Reference: https://cloud.ouraring.com/v2/docs#tag/Webhook-Subscription-Routes. Calls carry the
+application's `x-client-id` and `x-client-secret` headers, not a person's token. Creating one
+makes Oura check the callback (GET ?verification_token=...&challenge=...) before it activates.
+Every subscription has an `expiration_time` (its lifetime is not documented) and stops silently
+once it passes: `upkeep` renews ours in time, from the "tendon: provider upkeep" schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
+
+from connections.providers.base import BadResponse, ProviderRefused, json_object, send
+
+EVENT_TYPES = ("create", "update", "delete")
+# The data types Tendon's feeds read (ExtApiV2DataType); heart rate has none: it stays polled.
+DATA_TYPES = ("daily_activity", "daily_sleep", "daily_readiness", "sleep", "workout")
+RENEW_WITHIN = timedelta(days=3)  # renew a subscription this long before it expires
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    callback_url: str
+    event_type: str
+    data_type: str
+    expiration_time: datetime | None
+
+    @classmethod
+    def read(cls, body: object) -> Subscription:
+        """A WebhookSubscriptionModel; BadResponse if it is not one."""
+        if not isinstance(body, dict):
+            raise BadResponse("Oura sent a subscription that is not an object.")
+        try:
+            expires = body.get("expiration_time")
+            return cls(
+                id=str(body["id"]),
+                callback_url=str(body["callback_url"]),
+                event_type=str(body["event_type"]),
+                data_type=str(body["data_type"]),
+                expiration_time=datetime.fromisoformat(expires) if expires else None,
+            )
+        except (KeyError, ValueError) as error:
+            raise BadResponse(f"Oura sent a subscription we cannot read ({error!r}).") from error
+
+
+def wanted() -> list[tuple[str, str]]:
+    """Every (event type, data type) Tendon subscribes to: Oura wants one subscription each."""
+    return [(event, data) for data in DATA_TYPES for event in EVENT_TYPES]
+
+
+class WebhookSubscriptions:
+    """Oura's subscription routes, as a part of its API client (self.config, self.session)."""
+
+    @method_decorator(sensitive_variables())
+    def _app_call(self, method: str, path: str, *, json_body: dict | None = None):
+        response = send(
+            self.session,
+            method,
+            f"{self.config.api_url.rstrip('/')}/v2/webhook/subscription{path}",
+            provider_name=self.name,
+            headers={
+                "x-client-id": self.config.client_id,
+                "x-client-secret": self.config.client_secret,
+            },
+            json=json_body,
+        )
+        if response.status_code in (401, 403):
+            # 403 is also Oura's answer for "Webhook with specified id does not exist."
+            raise ProviderRefused(
+                f"{self.name} refused the subscription request ({response.status_code}): "
+                f"{response.text[:200]}"
+            )
+        if response.status_code not in (200, 201, 204):
+            raise BadResponse(
+                f"{self.name} answered {response.status_code} to a subscription request: "
+                f"{response.text[:200]}"
+            )
+        return response
+
+    def webhook_list(self) -> list[Subscription]:
+        # Reference: https://cloud.ouraring.com/v2/docs#tag/Webhook-Subscription-Routes (list)
+        response = self._app_call("GET", "")
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise BadResponse(f"{self.name} sent a subscription list that is not JSON.") from error
+        if not isinstance(body, list):
+            raise BadResponse(f"{self.name} sent a subscription list that is not a list.")
+        return [Subscription.read(item) for item in body]
+
+    @method_decorator(sensitive_variables())
+    def webhook_create(
+        self, *, callback_url: str, verification_token: str, event_type: str, data_type: str
+    ) -> Subscription:
+        # Reference: https://cloud.ouraring.com/v2/docs#tag/Webhook-Subscription-Routes (create)
+        response = self._app_call(
+            "POST",
+            "",
+            json_body={
+                "callback_url": callback_url,
+                "verification_token": verification_token,
+                "event_type": event_type,
+                "data_type": data_type,
+            },
+        )
+        return Subscription.read(json_object(response, provider_name=self.name))
+
+    def webhook_renew(self, subscription_id: str) -> Subscription:
+        # Reference: https://cloud.ouraring.com/v2/docs#tag/Webhook-Subscription-Routes (renew)
+        response = self._app_call("PUT", f"/renew/{subscription_id}")
+        return Subscription.read(json_object(response, provider_name=self.name))
+
+
+def ensure(client, *, callback_url: str, verification_token: str) -> list[Subscription]:
+    """Creates the subscriptions Tendon wants that Oura does not hold yet for callback_url;
+    returns the new ones (none when all exist: safe to run again)."""
+    held = {(s.event_type, s.data_type) for s in ours(client, callback_url=callback_url)}
+    return [
+        client.webhook_create(
+            callback_url=callback_url,
+            verification_token=verification_token,
+            event_type=event,
+            data_type=data,
+        )
+        for event, data in wanted()
+        if (event, data) not in held
+    ]
+
+
+def ours(client, *, callback_url: str) -> list[Subscription]:
+    return [s for s in client.webhook_list() if s.callback_url == callback_url]
+
+
+def renew_due(
+    client, *, held: list[Subscription], within: timedelta = RENEW_WITHIN, now=None
+) -> list[Subscription]:
+    """Renews those of `held` that expire within `within` (or give no expiry time); returns
+    them as renewed."""
+    limit = (now or timezone.now()) + within
+    return [
+        client.webhook_renew(s.id)
+        for s in held
+        if s.expiration_time is None or s.expiration_time <= limit
+    ]
+
+
+def upkeep(*, client, webhook_url: str) -> dict[str, int]:
+    """The schedule's part: renew ours that expire soon. Counts for the log ("missing": wanted
+    ones Oura does not hold, which `manage.py oura_webhooks create` makes)."""
+    if not settings.OURA_WEBHOOK_VERIFICATION_TOKEN:
+        return {"held": 0, "renewed": 0, "missing": 0}  # push from Oura is not set up here
+    held = ours(client, callback_url=webhook_url)
+    renewed = renew_due(client, held=held)
+    missing = set(wanted()) - {(s.event_type, s.data_type) for s in held}
+    return {"held": len(held), "renewed": len(renewed), "missing": len(missing)}

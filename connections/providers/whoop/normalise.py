@@ -1,0 +1,179 @@
+"""WHOOP API v2 records -> Tendon records. Shapes and units from WHOOP's OpenAPI document
+(https://developer.whoop.com/api): energy in kilojoules (stored as kilocalories, like every other
+provider), durations in milliseconds, heart rate in beats per minute, distances in metres.
+
+A record WHOOP has not scored yet (`PENDING_SCORE`) or cannot score (`UNSCORABLE`) has no
+`score`: it is stored with what it has, and updated when the import's trailing window reads it
+again scored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from connections.providers.base import BadResponse, RecordData
+
+KJ_PER_KCAL = 4.184
+# WHOOP's six zones (ZoneDurations, % of max heart rate: 0 <50, 1 50-60, 2 60-70, 3 70-80,
+# 4 80-90, 5 90-100) folded into Tendon's four chart zones; zone zero is not exercise.
+ZONES = {
+    "zone_one_milli": "light",
+    "zone_two_milli": "light",
+    "zone_three_milli": "moderate",
+    "zone_four_milli": "vigorous",
+    "zone_five_milli": "peak",
+}
+STAGES = {  # SleepStageSummary (milliseconds) -> Tendon's stage names
+    "deep": "total_slow_wave_sleep_time_milli",
+    "light": "total_light_sleep_time_milli",
+    "rem": "total_rem_sleep_time_milli",
+    "awake": "total_awake_time_milli",
+}
+# WHOOP's day (a cycle) starts when the person falls asleep; it is filed under the day its
+# waking hours fall on: its start plus 12 hours, in its own time zone. WHOOP says nothing here.
+DAY_SHIFT = timedelta(hours=12)
+
+
+def moment(value: Any) -> datetime:
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return parsed
+
+
+def kcal(kilojoules: Any) -> float | None:
+    return None if kilojoules is None else float(kilojoules) / KJ_PER_KCAL
+
+
+def _minutes(milliseconds: Any) -> int:
+    return round(float(milliseconds) / 60_000)
+
+
+def _offset(value: Any) -> timezone:
+    """ "+hh:mm", "-hh:mm" or "Z" as a time zone."""
+    text = str(value or "Z")
+    if text == "Z":
+        return UTC
+    sign = -1 if text.startswith("-") else 1
+    hours, minutes = text.lstrip("+-").split(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+
+
+def workout(record: dict) -> RecordData:
+    """A WorkoutV2."""
+    score = record.get("score") or {}
+    start, end = moment(record["start"]), moment(record["end"])
+    zones: dict[str, int] = {}
+    for field, zone in ZONES.items():
+        milliseconds = (score.get("zone_durations") or {}).get(field)
+        if milliseconds:
+            zones[zone] = zones.get(zone, 0) + _minutes(milliseconds)
+    sport = str(record["sport_name"])
+    return RecordData(
+        kind="activity",
+        key=str(record["id"]),
+        values={
+            "activity_type": sport,
+            "name": sport.replace("_", " ").capitalize(),
+            "start": start,
+            "duration": end - start if end >= start else None,
+            "distance_m": score.get("distance_meter"),  # metres
+            "calories": kcal(score.get("kilojoule")),
+            "steps": None,
+            "average_heart_rate": score.get("average_heart_rate"),  # bpm
+            "heart_rate_zones": {z: m for z, m in zones.items() if m},
+        },
+        raw=record,
+    )
+
+
+def sleep(record: dict) -> RecordData:
+    """A Sleep (naps included: they are sleep too)."""
+    summary = (record.get("score") or {}).get("stage_summary") or {}
+    stages = {
+        stage: _minutes(summary[field]) for stage, field in STAGES.items() if field in summary
+    }
+    asleep = (
+        stages["deep"] + stages["light"] + stages["rem"]
+        if all(s in stages for s in ("deep", "light", "rem"))
+        else None
+    )
+    return RecordData(
+        kind="sleep",
+        key=str(record["id"]),
+        values={
+            "start": moment(record["start"]),
+            "end": moment(record["end"]),
+            "minutes_asleep": asleep,
+            "stages": stages,
+        },
+        raw=record,
+    )
+
+
+def cycle_day(cycle: dict) -> date:
+    local = moment(cycle["start"]).astimezone(_offset(cycle.get("timezone_offset")))
+    return (local + DAY_SHIFT).date()
+
+
+def daily(day: date, cycles: list[dict], recoveries: dict) -> list[RecordData]:
+    """A day from the cycles filed under it (usually one; a day slept twice has two, and their
+    energy adds up) and their recoveries (by cycle id): calories, and the resting heart rate
+    of the day's first scored recovery. Strain, recovery score and HRV stay in the raw payload."""
+    cycles = sorted(cycles, key=lambda c: moment(c["start"]))
+    energy = [kcal(c["score"]["kilojoule"]) for c in cycles if (c.get("score") or {})]
+    matched = [recoveries[c["id"]] for c in cycles if c.get("id") in recoveries]
+    records = [
+        RecordData(
+            kind="daily",
+            key=day.isoformat(),
+            values={
+                "date": day,
+                "steps": None,
+                "calories": sum(energy) if energy else None,
+                "distance_m": None,
+                "active_minutes": None,
+            },
+            raw={"cycles": cycles, "recoveries": matched},
+        )
+    ]
+    scored = [r for r in matched if (r.get("score") or {}).get("resting_heart_rate") is not None]
+    if scored:
+        records.append(
+            RecordData(
+                kind="heart_rate",
+                key=day.isoformat(),
+                values={
+                    "date": day,
+                    "resting_heart_rate": round(float(scored[0]["score"]["resting_heart_rate"])),
+                },
+                raw={"recovery": scored[0]},
+            )
+        )
+    return records
+
+
+def body(measurement: dict, *, seen_at: datetime) -> RecordData:
+    """A UserBodyMeasurement. WHOOP gives no time: a weight is stored when Tendon first sees
+    it (its key is the measurement itself, so an unchanged one is not stored again)."""
+    weight, height = float(measurement["weight_kilogram"]), float(measurement["height_meter"])
+    return RecordData(
+        kind="body",
+        key=f"weight-{weight:.4f}kg-height-{height:.4f}m",
+        values={
+            "measured_at": seen_at,
+            "weight_kg": weight,  # kilograms
+            "bmi": round(weight / height**2, 1) if height > 0 else None,
+            "fat_percent": None,
+        },
+        raw=measurement,
+    )
+
+
+def read(provider_name: str, reader, *args, **kwargs) -> Any:
+    """The reader's result; a record we cannot read is a BadResponse, never a crash."""
+    try:
+        return reader(*args, **kwargs)
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+        raise BadResponse(f"{provider_name} sent a record we cannot read ({error!r}).") from error
