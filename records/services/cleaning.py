@@ -91,7 +91,8 @@ def _fit(field: models.Field, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(field, models.CharField):
-        return str(value).replace("\x00", "")[: field.max_length] or None
+        text = str(value).replace("\x00", "")[: field.max_length]
+        return text or ("" if field.blank else None)  # an empty name is a name left blank
     if isinstance(field, models.DateTimeField):
         return _moment(value, field)
     if isinstance(field, models.DateField):

@@ -165,3 +165,12 @@ def test_withings_unit_overflow_is_a_bad_reply_not_a_crash(
     assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "bad_response")
     assert not BodyMeasurement.objects.exists()
     assert Credential.objects.get().status == Credential.Status.ACTIVE
+
+
+def test_an_activity_without_a_name_is_stored_with_a_blank_name(activities, http, run_import):
+    _serve(http, _point(1, exercise={"displayName": ""}))
+
+    run = run_import(activities)
+
+    assert (run.outcome, run.created_count, run.skipped_count) == (ImportRun.Outcome.OK, 1, 0)
+    assert Activity.objects.get().name == ""
