@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 
 from connections import messages as words
 from connections.providers import PROVIDERS
-from connections.providers.base import GrantRevoked, ScopeMissing
+from connections.providers.base import GrantRevoked, PersonMustAct, ScopeMissing
 from connections.services.credentials import (
     AccountHeldElsewhere,
     WrongAccount,
@@ -45,6 +45,8 @@ class ConnectAdapter(DefaultSocialAccountAdapter):
             text = words.provider_error(spec, request.GET.get("error", "unknown error")[:60])
         elif isinstance(cause, ScopeMissing):
             text = words.nothing_allowed(spec)
+        elif isinstance(cause, PersonMustAct):
+            text = words.must_act_at_provider(spec, cause.action)
         elif isinstance(cause, GrantRevoked):
             text = words.code_refused(spec)
         else:

@@ -40,6 +40,9 @@ class Hint:
     start: datetime | None = None
     end: datetime | None = None
     data_type: str = ""  # the provider's name for the data, for the log
+    # The provider's id of the one record the event is about, when it names one rather than an
+    # interval (Strava's activity events): Tendon finds the interval in its own copy.
+    record_key: str = ""
 
 
 @dataclass(frozen=True)

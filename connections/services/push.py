@@ -14,6 +14,7 @@ older than the import's overlap, or data deleted at the provider (connections/se
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -113,6 +114,8 @@ def _hint(locked: Connection, hint: Hint, *, verified: bool) -> str:
         fields.append("last_push_at")
         if _widen(locked, hint, now=now):
             fields += ["reread_start", "reread_end", "reread_deletes"]
+    elif hint.record_key and _widen_to_record(locked, hint, now=now):
+        fields += ["reread_start", "reread_end", "reread_deletes"]
     if locked.claimed_until and locked.claimed_until > now:
         if _running(locked):
             locked.hint_pending_at = now  # the run hands over when it finishes
@@ -163,6 +166,27 @@ def _widen(connection: Connection, hint: Hint, *, now: datetime) -> bool:
     connection.reread_end = max(end, connection.reread_end or end)
     connection.reread_deletes = connection.reread_deletes or deleting
     return before != (connection.reread_start, connection.reread_end, connection.reread_deletes)
+
+
+def _widen_to_record(connection: Connection, hint: Hint, *, now: datetime) -> bool:
+    """For a hint that names one record rather than an interval (Strava's activity events):
+    the interval of Tendon's own copy of that record is read again, and on a deletion the copy
+    goes if the provider no longer returns it. Safe without a signature: the interval comes
+    from Tendon's data and whatever is stored or deleted from the provider's own answer, never
+    from the push. True if the row changed."""
+    from connections.services.reread import FEED_KINDS
+    from records.services.deletions import record_moment
+
+    moment = record_moment(
+        user_id=connection.user_id,
+        provider=connection.provider,
+        account_uid=connection.account_uid,
+        kinds=FEED_KINDS.get(connection.feed, ()),
+        key=hint.record_key,
+    )
+    if moment is None:
+        return False  # not a record Tendon holds: the ordinary import finds what is new
+    return _widen(connection, replace(hint, start=moment, end=moment), now=now)
 
 
 def connection_after_run(*, run: ImportRun) -> ImportRun | None:

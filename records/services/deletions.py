@@ -22,6 +22,21 @@ DAY_PARTS = {
 }
 
 
+def record_moment(
+    *, user_id: int, provider: str, account_uid: str, kinds: tuple[str, ...], key: str
+) -> datetime | None:
+    """When the stored record with this provider key took place (the first of these kinds that
+    holds it), or None when Tendon holds no such record."""
+    owner = {"user_id": user_id, "provider": provider, "account_uid": account_uid}
+    for kind in kinds:
+        if kind in TIMED:
+            model, field = TIMED[kind]
+            moment = model.objects.filter(**owner, key=key).values_list(field, flat=True).first()
+            if moment is not None:
+                return moment
+    return None
+
+
 def records_delete_missing(
     *,
     user_id: int,
