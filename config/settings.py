@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "records",
     "connections.providers.google_health",
     "connections.providers.withings",
+    "connections.providers.polar",
+    "connections.providers.strava",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["oauth2_provider", "sandbox", "connections.providers.demo"]
@@ -239,6 +241,29 @@ PROVIDER_ENDPOINTS = {
             "api_url": "https://wbsapi.withings.net",
         },
     ),
+    # Polar has no revocation endpoint: de-registering the user at the API is its revocation.
+    "polar": {
+        **_provider_endpoints(
+            "POLAR",
+            {
+                "authorize_url": "https://flow.polar.com/oauth2/authorization",
+                "token_url": "https://polarremote.com/v2/oauth2/token",
+                "api_url": "https://www.polaraccesslink.com",
+            },
+        ),
+        "revoke_url": "",
+    },
+    # STRAVA_REVOKE_URL: oauth/deauthorize is retired on 2027-06-01; point it at
+    # https://www.strava.com/oauth/revoke then (README, "Strava").
+    "strava": _provider_endpoints(
+        "STRAVA",
+        {
+            "authorize_url": "https://www.strava.com/oauth/authorize",
+            "token_url": "https://www.strava.com/oauth/token",
+            "revoke_url": "https://www.strava.com/oauth/deauthorize",
+            "api_url": "https://www.strava.com/api",
+        },
+    ),
 }
 # The demo provider is served by this very portal (sandbox/); the worker reaches it at this address.
 DEMO_BASE_URL = env.str("DEMO_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -261,6 +286,9 @@ def _app_from_environment(prefix: str) -> list[dict[str, str]]:
 SOCIALACCOUNT_PROVIDERS = {
     "google_health": {"APPS": _app_from_environment("GOOGLE_HEALTH"), "OAUTH_PKCE_ENABLED": True},
     "withings": {"APPS": _app_from_environment("WITHINGS"), "OAUTH_PKCE_ENABLED": True},
+    # Neither Polar nor Strava documents PKCE: `state` alone guards their callbacks.
+    "polar": {"APPS": _app_from_environment("POLAR"), "OAUTH_PKCE_ENABLED": False},
+    "strava": {"APPS": _app_from_environment("STRAVA"), "OAUTH_PKCE_ENABLED": False},
     "demo": {"OAUTH_PKCE_ENABLED": True},
 }
 
@@ -292,6 +320,13 @@ GOOGLE_HEALTH_WEBHOOK_KEYSET_URL = env.str(
 )
 # Withings signs nothing: optionally accept its notifications only from these networks (CIDRs).
 WITHINGS_NOTIFY_ALLOWED_NETWORKS = env.list("WITHINGS_NOTIFY_ALLOWED_NETWORKS", default=[])
+# Polar: the signature_secret_key Polar shows once, when `manage.py polar_webhook --create`
+# makes the webhook (unset: Polar's data events answer 404; its PING is answered regardless).
+POLAR_WEBHOOK_SECRET = env.str("POLAR_WEBHOOK_SECRET", default="")
+# Strava: the verify_token the subscription is created with (unset: push from Strava is off),
+# and optionally the subscription's id, so events naming another subscription are refused.
+STRAVA_WEBHOOK_VERIFY_TOKEN = env.str("STRAVA_WEBHOOK_VERIFY_TOKEN", default="")
+STRAVA_WEBHOOK_SUBSCRIPTION_ID = env.str("STRAVA_WEBHOOK_SUBSCRIPTION_ID", default="")
 # A connection whose provider pushed a verified hint in the last 24 hours is polled this often.
 PUSH_RECONCILE_HOURS = env.int("PUSH_RECONCILE_HOURS", default=6)
 

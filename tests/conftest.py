@@ -30,6 +30,18 @@ WITHINGS = {
     "revoke_url": "https://wbsapi.withings.test/v2/oauth2",
     "api_url": "https://wbsapi.withings.test",
 }
+POLAR = {
+    "authorize_url": "https://flow.polar.test/oauth2/authorization",
+    "token_url": "https://polarremote.test/v2/oauth2/token",
+    "revoke_url": "",
+    "api_url": "https://www.polaraccesslink.test",
+}
+STRAVA = {
+    "authorize_url": "https://www.strava.test/oauth/authorize",
+    "token_url": "https://www.strava.test/oauth/token",
+    "revoke_url": "https://www.strava.test/oauth/deauthorize",
+    "api_url": "https://www.strava.test/api",
+}
 
 
 def fixture_json(provider: str, name: str) -> dict:
@@ -41,6 +53,8 @@ def provider_endpoints(settings):
     settings.PROVIDER_ENDPOINTS = {
         "google_health": GOOGLE,
         "withings": WITHINGS,
+        "polar": POLAR,
+        "strava": STRAVA,
         "demo": {
             "authorize_url": f"{DEMO_BASE}/sandbox/o/authorize/",
             "token_url": f"{DEMO_BASE}/sandbox/o/token/",

@@ -64,7 +64,9 @@ def test_production_has_no_demo_provider():
     )
     result = _python(code, **PRODUCTION)
 
-    assert result.stdout.strip() == "no sandbox ['google_health', 'withings']", result.stderr
+    assert result.stdout.strip() == (
+        "no sandbox ['google_health', 'polar', 'strava', 'withings']"
+    ), result.stderr
 
 
 def test_a_malformed_token_key_refuses_to_start_without_echoing_it():

@@ -13,6 +13,8 @@ from connections.providers.demo.client import DemoClient
 from connections.providers.google_health import scopes as google_scopes
 from connections.providers.google_health import webhook as google_webhook
 from connections.providers.google_health.client import GoogleHealthClient
+from connections.providers.polar.spec import SPEC as POLAR
+from connections.providers.strava.spec import SPEC as STRAVA
 from connections.providers.withings import scopes as withings_scopes
 from connections.providers.withings import webhook as withings_webhook
 from connections.providers.withings.client import WithingsClient
@@ -70,7 +72,7 @@ DEMO = ProviderSpec(
 
 PROVIDERS: dict[str, ProviderSpec] = {
     spec.id: spec
-    for spec in (GOOGLE_HEALTH, WITHINGS, DEMO)
+    for spec in (GOOGLE_HEALTH, WITHINGS, POLAR, STRAVA, DEMO)
     if spec is not DEMO or settings.SANDBOX_ENABLED
 }
 

@@ -55,7 +55,12 @@ def test_settings_offers_every_registry_provider_for_steps(logged_in):
     html = logged_in.get("/accounts/notifications/").content.decode()
 
     select = re.search(r'<select id="prefer_steps".*?</select>', html, re.S).group(0)
-    assert re.findall(r'<option value="([^"]+)"', select) == ["google_health", "withings", "demo"]
+    assert re.findall(r'<option value="([^"]+)"', select) == [
+        "google_health",
+        "withings",
+        "polar",  # Strava has no daily steps
+        "demo",
+    ]
     assert "Prefer steps from:" in html
 
 
