@@ -163,3 +163,20 @@ def test_a_person_who_wants_no_mail_still_sees_the_notice(
     assert mailoutbox == []
     assert "Polar's permission for Tendon ends on" in page_text(logged_in.get("/connect/"))
     assert snapshot() == before  # the grant and its connections are as they were
+
+
+def test_reconnecting_after_the_grant_ended_brings_imports_back(
+    logged_in, user, polar_connected, polar_callback, polar_data, http, run_import
+):
+    http.add("GET", API + "/v3/exercises", status=401)
+    run_import(polar_connected["activities"])
+    assert _credential(user).status == Credential.Status.NEEDS_REAUTH
+
+    response = polar_callback(logged_in, registration=409)
+    http.remove("GET", API + "/v3/exercises")
+    polar_data()
+    run = run_import(polar_connected["activities"])
+
+    assert "Polar is reconnected." in page_text(logged_in.get(response["Location"]))
+    assert _credential(user).status == Credential.Status.ACTIVE
+    assert (run.outcome, run.created_count) == (ImportRun.Outcome.OK, 2)

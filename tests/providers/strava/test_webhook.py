@@ -300,3 +300,24 @@ def test_show_and_delete(settings, strava_app, http):
     assert "Deleted Strava subscription 120475." in deleted
     delete = [c for c in http.calls if c.request.method == "DELETE"][0]
     assert query_of(delete.request.url)["client_id"] == "strava-client"
+
+
+def test_after_a_revocation_reconnecting_brings_the_athlete_back(
+    logged_in, strava_connected, strava_push, strava_callback, http, run_tasks, run_import
+):
+    http.add(
+        "POST",
+        STRAVA["token_url"],
+        status=400,
+        json=fixture_json("strava", "error_invalid_refresh_token"),
+    )
+    strava_push(_event("event_athlete_deauthorize"))
+    run_tasks()
+    http.remove("POST", STRAVA["token_url"])
+
+    strava_callback(logged_in)
+    _strava_lists(http, fixture_json("strava", "athlete_activities_page1"))
+    run = run_import(strava_connected["activities"])
+
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    assert (run.outcome, run.created_count) == (ImportRun.Outcome.OK, 2)
