@@ -1,4 +1,5 @@
-"""The "needs attention" banner: one strip on every page while a connection needs the user."""
+"""The "needs attention" banner: one strip on every page while a connection needs the user, and
+a quieter notice while a grant Tendon cannot renew nears its end."""
 
 from __future__ import annotations
 
@@ -9,6 +10,6 @@ def attention(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from connections.selectors import attention_items
+    from connections.selectors import access_ending_items, attention_items
 
-    return {"attention": attention_items(user=user)}
+    return {"attention": attention_items(user=user), "ending": access_ending_items(user=user)}

@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "connections.providers.withings",
     "connections.providers.oura",
     "connections.providers.whoop",
+    "connections.providers.polar",
+    "connections.providers.strava",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["oauth2_provider", "sandbox", "connections.providers.demo"]
@@ -258,6 +260,29 @@ PROVIDER_ENDPOINTS = {
             "api_url": "https://api.prod.whoop.com/developer",
         },
     ),
+    # Polar has no revocation endpoint: de-registering the user at the API is its revocation.
+    "polar": {
+        **_provider_endpoints(
+            "POLAR",
+            {
+                "authorize_url": "https://flow.polar.com/oauth2/authorization",
+                "token_url": "https://polarremote.com/v2/oauth2/token",
+                "api_url": "https://www.polaraccesslink.com",
+            },
+        ),
+        "revoke_url": "",
+    },
+    # STRAVA_REVOKE_URL: oauth/deauthorize is retired on 2027-06-01; point it at
+    # https://www.strava.com/oauth/revoke then (README, "Strava").
+    "strava": _provider_endpoints(
+        "STRAVA",
+        {
+            "authorize_url": "https://www.strava.com/oauth/authorize",
+            "token_url": "https://www.strava.com/oauth/token",
+            "revoke_url": "https://www.strava.com/oauth/deauthorize",
+            "api_url": "https://www.strava.com/api",
+        },
+    ),
 }
 # WHOOP revokes through its API (DELETE /v2/user/access), not an OAuth endpoint of its own.
 PROVIDER_ENDPOINTS["whoop"]["revoke_url"] = (
@@ -287,6 +312,9 @@ SOCIALACCOUNT_PROVIDERS = {
     # Neither Oura nor WHOOP documents PKCE: it is sent anyway (harmless where ignored).
     "oura": {"APPS": _app_from_environment("OURA"), "OAUTH_PKCE_ENABLED": True},
     "whoop": {"APPS": _app_from_environment("WHOOP"), "OAUTH_PKCE_ENABLED": True},
+    # Neither Polar nor Strava documents PKCE: `state` alone guards their callbacks.
+    "polar": {"APPS": _app_from_environment("POLAR"), "OAUTH_PKCE_ENABLED": False},
+    "strava": {"APPS": _app_from_environment("STRAVA"), "OAUTH_PKCE_ENABLED": False},
     "demo": {"OAUTH_PKCE_ENABLED": True},
 }
 
@@ -322,6 +350,13 @@ WITHINGS_NOTIFY_ALLOWED_NETWORKS = env.list("WITHINGS_NOTIFY_ALLOWED_NETWORKS", 
 # is off and its URL answers 404); `manage.py oura_webhooks` creates and renews them. Events are
 # signed with the Oura client secret; WHOOP's with the WHOOP client secret (nothing to set).
 OURA_WEBHOOK_VERIFICATION_TOKEN = env.str("OURA_WEBHOOK_VERIFICATION_TOKEN", default="")
+# Polar: the signature_secret_key Polar shows once, when `manage.py polar_webhook --create`
+# makes the webhook (unset: Polar's data events answer 404; its PING is answered regardless).
+POLAR_WEBHOOK_SECRET = env.str("POLAR_WEBHOOK_SECRET", default="")
+# Strava: the verify_token the subscription is created with (unset: push from Strava is off),
+# and optionally the subscription's id, so events naming another subscription are refused.
+STRAVA_WEBHOOK_VERIFY_TOKEN = env.str("STRAVA_WEBHOOK_VERIFY_TOKEN", default="")
+STRAVA_WEBHOOK_SUBSCRIPTION_ID = env.str("STRAVA_WEBHOOK_SUBSCRIPTION_ID", default="")
 # A connection whose provider pushed a verified hint in the last 24 hours is polled this often.
 PUSH_RECONCILE_HOURS = env.int("PUSH_RECONCILE_HOURS", default=6)
 

@@ -12,7 +12,12 @@ from django.shortcuts import redirect
 
 from connections import messages as words
 from connections.providers import PROVIDERS
-from connections.providers.base import AccountInactive, GrantRevoked, ScopeMissing
+from connections.providers.base import (
+    AccountInactive,
+    GrantRevoked,
+    PersonMustAct,
+    ScopeMissing,
+)
 from connections.services.credentials import (
     AccountHeldElsewhere,
     WrongAccount,
@@ -49,6 +54,8 @@ class ConnectAdapter(DefaultSocialAccountAdapter):
             text = words.nothing_allowed(spec)
         elif isinstance(cause, AccountInactive):
             text = words.account_inactive(spec)
+        elif isinstance(cause, PersonMustAct):
+            text = words.must_act_at_provider(spec, cause.action)
         elif isinstance(cause, GrantRevoked):
             text = words.code_refused(spec)
         else:

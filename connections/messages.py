@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
 from connections.providers.catalog import ProviderSpec
 
 
@@ -19,7 +24,23 @@ def connected(spec: ProviderSpec, feeds: list[str], *, reconnected: bool) -> str
             f"{spec.short_name} is reconnected. Importing continues from where it stopped; "
             "nothing imported so far was lost."
         )
-    return f"{spec.short_name} is connected. Importing starts now."
+    note = f" {spec.history_note}" if spec.history_note else ""
+    return f"{spec.short_name} is connected. Importing starts now.{note}"
+
+
+def must_act_at_provider(spec: ProviderSpec, action: str) -> str:
+    """The provider holds the data back until the person acts on its side; action says how."""
+    return f"{action} Nothing was changed."
+
+
+def access_ending(spec: ProviderSpec, *, ends: datetime) -> str:
+    """A grant Tendon cannot renew ends soon (timeline, e-mail, the notice on every page)."""
+    day = date_format(timezone.localtime(ends), "j F")
+    return (
+        f"{spec.account_owner}'s permission for Tendon ends on {day}, and {spec.account_owner} "
+        f"gives Tendon no way to renew it. Reconnect {spec.short_name} before then to keep your "
+        "data flowing; nothing imported so far is lost."
+    )
 
 
 def held_elsewhere(spec: ProviderSpec) -> str:
@@ -181,6 +202,8 @@ PUSH_REASONS = {
     "too_large": "body over 256 KB",
     "network": "sent from an address outside WITHINGS_NOTIFY_ALLOWED_NETWORKS",
     "rate_limited": "too many for one account in a minute; dropped",
+    "wrong_subscription": "for another application's push subscription",
+    "wrong_verify_token": "verification request with the wrong verify token",
 }
 
 

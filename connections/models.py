@@ -41,6 +41,7 @@ class Credential(models.Model):
         RETIRED = "retired", "The provider retired its API"
         SUPPORT = "support", "Support asked the person to reconnect"
         SUPPORT_RESET = "support_reset", "Support reset the connection"
+        PERSON = "person", "The provider waits for the person to act on its side"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credentials"
@@ -69,6 +70,11 @@ class Credential(models.Model):
     )
     flag_note = models.CharField(
         "support's reason, as the user reads it", max_length=500, blank=True
+    )
+    # A grant that cannot be renewed (no refresh token): when the person was told, ahead of
+    # its expiry, to reconnect. Once per grant; connecting again clears it.
+    expiry_notified_at = models.DateTimeField(
+        "user told access ends at", null=True, blank=True, editable=False
     )
     calls_window_start = models.DateTimeField(null=True, blank=True, editable=False)
     calls_in_window = models.PositiveIntegerField(default=0, editable=False)
@@ -333,6 +339,8 @@ class ConnectionEvent(models.Model):
         REVOCATION_FAILED = "revocation_failed", "Revocation not confirmed"
         SUPPORT_VIEWED_DATA = "data_viewed", "Records viewed by support"
         DELETED = "deleted", "Deleted at the provider"
+        FIRST_IMPORT = "first_import", "First import"
+        ACCESS_ENDING = "access_ending", "Access ends soon"
 
     class Actor(models.TextChoices):
         USER = "user", "the user"

@@ -279,3 +279,37 @@ def attention_items(*, user) -> list[AttentionItem]:
             )
         )
     return items
+
+
+@dataclass(frozen=True)
+class EndingItem:
+    name: str
+    message: str
+    reconnect_connection_id: int | None
+
+
+def access_ending_items(*, user) -> list[EndingItem]:
+    """One entry per live grant Tendon cannot renew whose coming end the person was told about
+    (connections/services/expiry.py), for the notice on every page until they reconnect."""
+    from connections.messages import access_ending
+
+    items = []
+    credentials = (
+        Credential.objects.filter(
+            user=user, status=Credential.Status.ACTIVE, expiry_notified_at__isnull=False
+        )
+        .exclude(expires_at__isnull=True)
+        .prefetch_related("connections")
+        .order_by("expires_at")
+    )
+    for credential in credentials:
+        spec = spec_for(credential.provider)
+        connections = list(credential.connections.all())
+        items.append(
+            EndingItem(
+                name=spec.short_name,
+                message=access_ending(spec, ends=credential.expires_at),
+                reconnect_connection_id=connections[0].pk if connections else None,
+            )
+        )
+    return items

@@ -1,6 +1,7 @@
 """django-q2 tasks: triggers only, each a door into one service (the database is the truth)."""
 
 from connections.models import ImportRun
+from connections.services.expiry import credentials_warn_expiring
 from connections.services.imports import import_run_execute
 from connections.services.push import credential_check_grant, webhook_hints_prune
 from connections.services.revocations import revocations_attempt_due
@@ -26,6 +27,10 @@ def dispatch_imports() -> int:
 
 def refresh_expiring_tokens() -> dict[str, int]:
     return credentials_refresh_expiring()
+
+
+def warn_ending_access() -> int:
+    return credentials_warn_expiring()
 
 
 def retry_revocations() -> dict[str, int]:

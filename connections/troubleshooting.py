@@ -51,5 +51,8 @@ def what_to_do(*, spec: ProviderSpec, connection: Connection, status: Status) ->
     if status.code == "disabled":
         return "This feed is switched off. Enable it to import again; nothing was lost."
     if connection.last_success_at is None:
-        return f"Connected, but nothing imported yet. Open the {name} app and sync your device."
+        note = f" {spec.history_note}" if spec.history_note else ""
+        return (
+            f"Connected, but nothing imported yet. Open the {name} app and sync your device.{note}"
+        )
     return ""

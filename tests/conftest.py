@@ -42,6 +42,18 @@ WHOOP = {
     "revoke_url": "https://api.prod.whoop.test/developer/v2/user/access",
     "api_url": "https://api.prod.whoop.test/developer",
 }
+POLAR = {
+    "authorize_url": "https://flow.polar.test/oauth2/authorization",
+    "token_url": "https://polarremote.test/v2/oauth2/token",
+    "revoke_url": "",
+    "api_url": "https://www.polaraccesslink.test",
+}
+STRAVA = {
+    "authorize_url": "https://www.strava.test/oauth/authorize",
+    "token_url": "https://www.strava.test/oauth/token",
+    "revoke_url": "https://www.strava.test/oauth/deauthorize",
+    "api_url": "https://www.strava.test/api",
+}
 
 
 def fixture_json(provider: str, name: str) -> dict:
@@ -55,6 +67,8 @@ def provider_endpoints(settings):
         "withings": WITHINGS,
         "oura": OURA,
         "whoop": WHOOP,
+        "polar": POLAR,
+        "strava": STRAVA,
         "demo": {
             "authorize_url": f"{DEMO_BASE}/sandbox/o/authorize/",
             "token_url": f"{DEMO_BASE}/sandbox/o/token/",

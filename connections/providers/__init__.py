@@ -14,6 +14,8 @@ from connections.providers.google_health import scopes as google_scopes
 from connections.providers.google_health import webhook as google_webhook
 from connections.providers.google_health.client import GoogleHealthClient
 from connections.providers.oura.spec import OURA
+from connections.providers.polar.spec import SPEC as POLAR
+from connections.providers.strava.spec import SPEC as STRAVA
 from connections.providers.whoop.spec import WHOOP
 from connections.providers.withings import scopes as withings_scopes
 from connections.providers.withings import webhook as withings_webhook
@@ -72,7 +74,7 @@ DEMO = ProviderSpec(
 
 PROVIDERS: dict[str, ProviderSpec] = {
     spec.id: spec
-    for spec in (GOOGLE_HEALTH, WITHINGS, OURA, WHOOP, DEMO)
+    for spec in (GOOGLE_HEALTH, WITHINGS, OURA, WHOOP, POLAR, STRAVA, DEMO)
     if spec is not DEMO or settings.SANDBOX_ENABLED
 }
 

@@ -18,7 +18,13 @@ from django.http import HttpRequest
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_variables
 
-from connections.providers.base import GrantRevoked, ProviderError, ScopeMissing, TokenSet
+from connections.providers.base import (
+    GrantRevoked,
+    Identity,
+    ProviderError,
+    ScopeMissing,
+    TokenSet,
+)
 
 
 class TendonProvider(OAuth2Provider):
@@ -72,6 +78,17 @@ class TendonOAuth2Adapter(OAuth2Adapter):
     def api_client(self, app):
         return self.spec.client(client_id=app.client_id, client_secret=app.secret)
 
+    def tokens_from_callback(self, request: HttpRequest, tokens: TokenSet) -> TokenSet:
+        """The token answer completed with what the callback says (Strava reports the scopes
+        the person granted only there)."""
+        return tokens
+
+    def identity_for(self, request: HttpRequest, client, tokens: TokenSet) -> Identity:
+        """Who granted these tokens. A provider that wants a call once consent is given (Polar
+        registers the user) does it here; it raises like the client, and ScopeMissing when
+        the person allowed nothing Tendon can use."""
+        return client.identity(tokens)
+
     @method_decorator(sensitive_variables())
     def get_access_token_data(self, request: HttpRequest, app, client, pkce_code_verifier=None):
         code = get_request_param(request, "code")
@@ -89,6 +106,7 @@ class TendonOAuth2Adapter(OAuth2Adapter):
             scopes = frozenset(s for s in granted.split(self.scope_delimiter) if s)
             tokens = replace(tokens, scopes=scopes)
         self.did_fetch_access_token = True
+        tokens = self.tokens_from_callback(request, tokens)
         # Only the TokenSet, whose repr hides the secrets: allauth keeps this dict in a local
         # variable, and error pages show locals.
         return {"tendon_tokens": tokens}
@@ -101,7 +119,7 @@ class TendonOAuth2Adapter(OAuth2Adapter):
     def complete_login(self, request: HttpRequest, app, token, **kwargs):
         tokens: TokenSet = kwargs["response"]["tendon_tokens"]
         try:
-            identity = self.api_client(app).identity(tokens)
+            identity = self.identity_for(request, self.api_client(app), tokens)
         except (ProviderError, GrantRevoked, ScopeMissing) as error:
             raise ProviderException(str(error)) from error
         login = self.get_provider().sociallogin_from_response(

@@ -43,6 +43,9 @@ class RateLimited(ProviderError):
     application's (every connection of the provider waits), not this account's."""
 
     code = "rate_limited"
+    # The 429 itself, for a client whose provider says when to come back in its own headers
+    # rather than in Retry-After (Strava, Polar).
+    response: requests.Response | None = None
 
     def __init__(self, message: str, *, retry_at: datetime, app_wide: bool = False) -> None:
         super().__init__(message)
@@ -88,6 +91,17 @@ class ApiRetired(GrantRevoked):
     """410 Gone: the provider has retired this API."""
 
     code = "api_retired"
+
+
+class PersonMustAct(GrantRevoked):
+    """The provider holds the person's data back until they do something on its side (Polar:
+    accept its mandatory consents). `action` says what, in words the person reads."""
+
+    code = "person_must_act"
+
+    def __init__(self, message: str, *, action: str) -> None:
+        super().__init__(message)
+        self.action = action
 
 
 class ScopeMissing(Exception):
@@ -243,7 +257,11 @@ def send(
     except requests.RequestException as error:
         raise ProviderUnavailable(f"{provider_name} could not be reached.") from error
     if response.status_code == 429:
-        raise RateLimited(f"{provider_name} asked us to slow down.", retry_at=retry_after(response))
+        limited = RateLimited(
+            f"{provider_name} asked us to slow down.", retry_at=retry_after(response)
+        )
+        limited.response = response
+        raise limited
     if response.status_code == 410:
         raise ApiRetired(f"{provider_name} has retired this API (410 Gone).")
     if response.status_code >= 500:

@@ -39,6 +39,13 @@ class ProviderSpec:
     scope_delimiter: str = " "
     colour: str = "#555"
     refresh_tokens_rotate: bool = True
+    # False for a provider that issues no refresh token (Polar: one long-lived access token).
+    # The token door then never refreshes: a 401 means the grant is gone, and the person is
+    # told ahead of the token's expiry to reconnect (connections/services/expiry.py).
+    refresh_tokens_issued: bool = True
+    # Said when a connection is made and on its first import, for a provider whose data
+    # starts only when Tendon connected (Polar keeps nothing from before registration).
+    history_note: str = ""
     # Google's include_granted_scopes: a new grant adds to the old one. Without it, asking for
     # one more feed must ask again for every scope the account already uses.
     incremental_authorization: bool = False

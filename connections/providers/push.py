@@ -41,7 +41,8 @@ class Hint:
     end: datetime | None = None
     data_type: str = ""  # the provider's name for the data, for the log
     # The provider's id of the one record the push is about, when it names a record instead of
-    # an interval: the stored record with that key places the hint in time.
+    # an interval (Oura's and Strava's events): the stored record with that key places the hint
+    # in time.
     record_key: str = ""
 
 

@@ -117,6 +117,7 @@ def _connect(
     credential.refresh_failures = 0
     credential.refresh_lease_until = None
     credential.notified_at = None  # a new incident gets its own e-mail
+    credential.expiry_notified_at = None  # a new token: its own expiry, its own notice
     credential.last_refreshed_at = now
     # The old grant of this account must not be revoked now: it would end this new one too.
     revocations_cancel(provider=provider_id, account_uid=identity.uid)

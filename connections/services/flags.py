@@ -29,6 +29,8 @@ def flag_message(*, credential: Credential, cause: str, note: str) -> str:
             f"{owner} has retired the service Tendon used to import {name} data "
             "(it answers \u201cgone\u201d)."
         )
+    if cause == Cause.PERSON and note:
+        return note  # the provider's condition, in the provider package's words
     if cause == Cause.LOST:
         return (
             f"We lost access to {name} while renewing it (nothing you did caused this); "

@@ -26,6 +26,7 @@ from connections.providers.base import (
     ApiRetired,
     FeedPage,
     GrantRevoked,
+    PersonMustAct,
     ProviderError,
     RateLimited,
     ScopeMissing,
@@ -39,7 +40,11 @@ from connections.services.push import connection_after_run
 from connections.services.reread import connection_reread
 from connections.services.scheduling import import_interval
 from connections.services.set_aside import set_aside_record
-from connections.services.tokens import NeedsReauthorization, credential_get_access_token
+from connections.services.tokens import (
+    NeedsReauthorization,
+    credential_get_access_token,
+    credential_token_rejected,
+)
 from records.services.upserts import records_upsert
 
 logger = logging.getLogger(__name__)
@@ -212,15 +217,15 @@ def _fetch(client, connection: Connection) -> FeedPage:
 
 def feed_page(client, connection: Connection, *, start, end, token) -> FeedPage:
     """A page of connection's feed in [start, end); a 401 gets one refresh before it counts
-    as permanent."""
+    as permanent (where the provider issues no refresh token, the 401 is final)."""
     credential = connection.credential
     arguments = {"feed": connection.feed, "start": start, "end": end, "token": token}
     try:
         return client.fetch_feed(
             access_token=credential_get_access_token(credential=credential), **arguments
         )
-    except AccessRejected:
-        token = credential_get_access_token(credential=credential, force_refresh=True)
+    except AccessRejected as rejected:
+        token = credential_token_rejected(credential=credential, error=rejected)
         try:
             return client.fetch_feed(access_token=token, **arguments)
         except AccessRejected as error:
@@ -229,6 +234,15 @@ def feed_page(client, connection: Connection, *, start, end, token) -> FeedPage:
     except ApiRetired as error:
         credential_flag(
             credential=credential, reason=str(error), cause=Credential.FlagCause.RETIRED
+        )
+        raise NeedsReauthorization(str(error)) from error
+    except PersonMustAct as error:
+        # Not a dead grant: the provider waits for the person (its words say what to do).
+        credential_flag(
+            credential=credential,
+            reason=str(error),
+            cause=Credential.FlagCause.PERSON,
+            note=error.action,
         )
         raise NeedsReauthorization(str(error)) from error
     except GrantRevoked as error:
@@ -321,6 +335,14 @@ def _stopped(run: ImportRun, connection: Connection, outcome: str, code: str, me
 
 def _succeeded(run: ImportRun, connection: Connection, outcome: str) -> None:
     now = timezone.now()
+    spec = PROVIDERS.get(connection.provider)
+    if connection.last_success_at is None and spec is not None and spec.history_note:
+        # An empty first import must not look like a mistake: say where the data starts.
+        event_record(
+            connection=connection,
+            kind=ConnectionEvent.Kind.FIRST_IMPORT,
+            message=f"First import done. {spec.history_note}",
+        )
     if connection.failing_since:
         event_record(
             connection=connection,

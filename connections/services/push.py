@@ -14,6 +14,7 @@ older than the import's overlap, or data deleted at the provider (connections/se
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -114,6 +115,8 @@ def _hint(locked: Connection, hint: Hint, *, verified: bool) -> str:
         fields.append("last_push_at")
         if _widen(locked, hint, now=now):
             fields += ["reread_start", "reread_end", "reread_deletes"]
+    elif hint.record_key and _widen_to_record(locked, hint, now=now):
+        fields += ["reread_start", "reread_end", "reread_deletes"]
     if locked.claimed_until and locked.claimed_until > now:
         if _running(locked):
             locked.hint_pending_at = now  # the run hands over when it finishes
@@ -174,6 +177,23 @@ def _widen(connection: Connection, hint: Hint, *, now: datetime) -> bool:
     connection.reread_end = max(end, connection.reread_end or end)
     connection.reread_deletes = connection.reread_deletes or deleting
     return before != (connection.reread_start, connection.reread_end, connection.reread_deletes)
+
+
+def _widen_to_record(connection: Connection, hint: Hint, *, now: datetime) -> bool:
+    """For a hint that names one record rather than an interval (Strava's activity events):
+    the interval of Tendon's own copy of that record is read again, and on a deletion the copy
+    goes if the provider no longer returns it. Safe without a signature: the interval comes
+    from Tendon's data and whatever is stored or deleted from the provider's own answer, never
+    from the push. True if the row changed."""
+    span = record_span(
+        user_id=connection.user_id,
+        provider=connection.provider,
+        account_uid=connection.account_uid,
+        key=hint.record_key,
+    )
+    if span is None:
+        return False  # not a record Tendon holds: the ordinary import finds what is new
+    return _widen(connection, replace(hint, start=span[0], end=span[1]), now=now)
 
 
 def connection_after_run(*, run: ImportRun) -> ImportRun | None:

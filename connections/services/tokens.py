@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from connections.models import ConnectionEvent, Credential
+from connections.providers import PROVIDERS
 from connections.providers.base import GrantRevoked, ProviderError, ProviderUnavailable, TokenSet
 from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
@@ -44,6 +45,23 @@ class NeedsReauthorization(GrantRevoked):
     code = "needs_reauth"
 
 
+class CannotRenew(ProviderError):
+    """A renewal was asked of a grant whose provider issues no refresh token (Polar): there is
+    nothing to renew; the access token stays what it is until the person grants access again."""
+
+    code = "not_renewable"
+
+
+def renewable(credential: Credential) -> bool:
+    """Whether the credential's provider issues refresh tokens (an unknown provider: assume so)."""
+    spec = PROVIDERS.get(credential.provider)
+    return spec is None or spec.refresh_tokens_issued
+
+
+def providers_without_refresh_tokens() -> list[str]:
+    return [spec.id for spec in PROVIDERS.values() if not spec.refresh_tokens_issued]
+
+
 @sensitive_variables()
 def credential_get_access_token(
     *,
@@ -72,6 +90,15 @@ def credential_get_access_token(
                 raise TokensUnreadable(
                     f"Credential {locked.pk}: no key in TOKEN_ENCRYPTION_KEYS decrypts its tokens."
                 )
+            if not renewable(locked):
+                # One long-lived access token and nothing to renew it with: use it as it is (a
+                # 401 from the provider, not the clock, says when it stops working).
+                if force_refresh:
+                    raise CannotRenew(
+                        f"Credential {locked.pk}: the provider issues no refresh token, so there "
+                        "is nothing to renew."
+                    )
+                return locked.access_token
             now = timezone.now()
             if not force_refresh and not _stale(locked, now=now, min_validity=min_validity):
                 return locked.access_token
@@ -88,6 +115,25 @@ def credential_get_access_token(
         force_refresh = False
         time.sleep(LEASE_POLL)
     return _refresh_under_lease(locked, interrupted=interrupted)
+
+
+@sensitive_variables()
+def credential_token_rejected(*, credential: Credential, error: GrantRevoked) -> str:
+    """A new access token after the provider refused ours (a 401): renewed once. Where the
+    provider issues no refresh token the grant is gone: the credential is flagged (the person
+    told once) and NeedsReauthorization raised. Raises like credential_get_access_token."""
+    if renewable(credential):
+        return credential_get_access_token(credential=credential, force_refresh=True)
+    with transaction.atomic():
+        locked = Credential.objects.select_for_update().get(pk=credential.pk)
+        replaced = locked.access_token not in ("", credential.access_token)
+        if locked.status == Credential.Status.ACTIVE and replaced:
+            return locked.access_token  # a reconnect replaced the token meanwhile: try that one
+        credential_flag(
+            credential=locked,
+            reason=f"{error} (this provider issues no refresh token: the grant is gone)",
+        )
+    raise NeedsReauthorization(str(error))
 
 
 def _stale(credential: Credential, *, now, min_validity: timedelta) -> bool:
@@ -186,8 +232,10 @@ def credentials_refresh_expiring(*, within: timedelta = timedelta(hours=1)) -> d
     idle_since = now - IDLE_REFRESH_AFTER
     # Expiring soon, but not just renewed: a one-hour token is not renewed every ten minutes.
     expiring = Q(expires_at__lte=now + within, last_refreshed_at__lte=now - RECENTLY_REFRESHED)
-    due = Credential.objects.filter(status=Credential.Status.ACTIVE).filter(
-        expiring | Q(last_refreshed_at__lt=idle_since) | Q(last_refreshed_at__isnull=True)
+    due = (
+        Credential.objects.filter(status=Credential.Status.ACTIVE)
+        .filter(expiring | Q(last_refreshed_at__lt=idle_since) | Q(last_refreshed_at__isnull=True))
+        .exclude(provider__in=providers_without_refresh_tokens())  # nothing to renew there
     )
     # Stop in time: django-q2 kills the task at Q_TIMEOUT, possibly mid-refresh.
     deadline = time.monotonic() + run_time_budget()
@@ -233,13 +281,18 @@ def credential_refresh_now(*, credential: Credential, actor) -> None:
     try:
         credential_get_access_token(credential=credential, force_refresh=True)
     except (GrantRevoked, ProviderError) as error:
+        message = (
+            "Our support team tried to renew access; this provider issues no refresh token, "
+            "so there is nothing to renew."
+            if isinstance(error, CannotRenew)
+            else "Our support team tried to renew access; the provider refused or did not answer."
+        )
         for connection in credential.connections.all():
             event_record(
                 connection=connection,
                 kind=ConnectionEvent.Kind.REFRESH_FAILED,
                 actor=actor,
-                message="Our support team tried to renew access; the provider refused or did "
-                "not answer.",
+                message=message,
                 detail=str(error),
             )
         raise

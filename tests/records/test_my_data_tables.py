@@ -37,7 +37,7 @@ def test_empty_my_data_offers_to_connect_a_service(logged_in):
     assert '<a class="button primary" href="/connect/">Connect a service</a>' in html
     sleep = _text(_section(html, "sleep"))
     assert (
-        "No sleep yet. The Sleep feed of Fitbit & Pixel Watch, Oura, WHOOP or Demo Health "
+        "No sleep yet. The Sleep feed of Fitbit & Pixel Watch, Oura, WHOOP, Polar or Demo Health "
         "fills this table" in (sleep.replace("&amp;", "&"))
     )
     assert "No weigh-ins yet." in page_text(response)

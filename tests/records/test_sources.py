@@ -60,6 +60,7 @@ def test_settings_offers_every_registry_provider_for_steps(logged_in):
         "withings",
         "oura",
         "whoop",
+        "polar",  # Strava has no daily steps
         "demo",
     ]
     assert "Prefer steps from:" in html

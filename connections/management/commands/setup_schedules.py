@@ -6,6 +6,7 @@ from django_q.models import Schedule
 SCHEDULES = {
     "tendon: dispatch due imports": ("connections.tasks.dispatch_imports", 1),
     "tendon: refresh expiring tokens": ("connections.tasks.refresh_expiring_tokens", 10),
+    "tendon: warn before access ends": ("connections.tasks.warn_ending_access", 60),
     "tendon: retry revocations": ("connections.tasks.retry_revocations", 5),
     "tendon: retry push subscriptions": ("connections.tasks.sync_due_push_subscriptions", 10),
     "tendon: prune the push log": ("connections.tasks.prune_push_log", 24 * 60),
@@ -16,9 +17,9 @@ SCHEDULES = {
 class Command(BaseCommand):
     help = (
         "Install the import dispatcher (every minute), the revocation retries (every 5 minutes), "
-        "the token refresher and the push subscription retries (every 10 minutes), the "
-        "providers' upkeep such as renewing webhook subscriptions (every 6 hours), and the "
-        "push log's pruning (daily)."
+        "the token refresher and the push subscription retries (every 10 minutes), the notice "
+        "before a grant that cannot be renewed ends (hourly), the providers' upkeep such as "
+        "renewing webhook subscriptions (every 6 hours), and the push log's pruning (daily)."
     )
 
     def handle(self, *args, **options) -> None:

@@ -209,6 +209,7 @@ def test_setup_schedules_is_idempotent(db):
         ("connections.tasks.refresh_expiring_tokens", 10),
         ("connections.tasks.retry_revocations", 5),
         ("connections.tasks.sync_due_push_subscriptions", 10),
+        ("connections.tasks.warn_ending_access", 60),
     ]
 
 

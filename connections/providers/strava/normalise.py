@@ -1,0 +1,93 @@
+"""Strava API v3 replies -> Tendon records, with units checked.
+
+Shapes and units: SummaryActivity / DetailedAthlete of https://developers.strava.com/swagger/
+(activity.json, athlete.json): distance in metres, moving_time and elapsed_time in seconds,
+start_date in UTC (start_date_local is wall-clock time mislabelled with a "Z": not used),
+kilojoules = work done (rides only; not calories), weight in kilograms (0: not set).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connections.providers.base import BadResponse, RecordData
+
+# Strava's sport types that have a name Tendon's other providers already use.
+SPORT_TYPES = {
+    "Run": "RUNNING",
+    "Ride": "BIKING",
+    "Walk": "WALKING",
+    "Hike": "HIKING",
+    "Swim": "SWIMMING",
+}
+CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _time(value: str) -> datetime:
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def activity_type(item: dict) -> str:
+    """ "RUNNING" for Run, "MOUNTAIN_BIKE_RIDE" for MountainBikeRide (sport_type, else type)."""
+    sport = str(item.get("sport_type") or item.get("type") or "Workout")
+    return SPORT_TYPES.get(sport) or CAMEL.sub("_", sport).upper()
+
+
+def _positive(value: Any) -> float | None:
+    """A quantity Strava gives as 0 when it has none (manual activities, no distance)."""
+    if value in (None, ""):
+        return None
+    number = float(value)
+    return number if number > 0 else None
+
+
+def activity(item: dict) -> RecordData:
+    """One activity from the athlete's list. The duration is the moving time (as other
+    providers' active duration); elapsed time and kilojoules stay in the raw payload. The list
+    carries no calories: only the detailed activity does, at one request each (not spent)."""
+    moving = item.get("moving_time")
+    elapsed = item.get("elapsed_time")
+    seconds = moving if moving not in (None, "") else elapsed
+    heart_rate = item.get("average_heartrate") if item.get("has_heartrate") else None
+    return RecordData(
+        kind="activity",
+        key=str(int(item["id"])),
+        values={
+            "activity_type": activity_type(item),
+            "name": str(item.get("name") or "").strip() or activity_type(item).title(),
+            "start": _time(item["start_date"]),
+            "duration": timedelta(seconds=int(seconds)) if seconds not in (None, "") else None,
+            "distance_m": _positive(item.get("distance")),
+            "calories": _positive(item.get("calories")),  # given on a detailed activity only
+            "steps": None,
+            "average_heart_rate": round(float(heart_rate)) if heart_rate else None,
+            "heart_rate_zones": {},
+        },
+        raw=item,
+    )
+
+
+def athlete_weight(item: dict) -> RecordData | None:
+    """The weight the athlete keeps on Strava (kg), dated by the profile's last change; None
+    when they keep none. Strava keeps no history: each change seen becomes one measurement."""
+    weight = _positive(item.get("weight"))
+    if weight is None or not item.get("updated_at"):
+        return None
+    measured = _time(item["updated_at"])
+    return RecordData(
+        kind="body",
+        key=f"athlete-{measured.isoformat()}",
+        values={"measured_at": measured, "weight_kg": weight, "bmi": None, "fat_percent": None},
+        raw={k: item.get(k) for k in ("id", "weight", "updated_at")},  # not the whole profile
+    )
+
+
+def read(provider_name: str, reader, item: Any) -> Any:
+    """The reader's result; an item we cannot read is a BadResponse, never a crash."""
+    try:
+        return reader(item)
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+        raise BadResponse(f"{provider_name} sent a record we cannot read ({error!r}).") from error

@@ -1,0 +1,323 @@
+"""Strava's push: the verification handshake, unsigned events as hints only, deletions and
+deauthorization decided by Strava's own API, hostile pushes changing nothing, and
+`manage.py strava_webhook`."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+
+from connections.models import Connection, ConnectionEvent, Credential, ImportRun, WebhookHint
+from records.models import Activity
+from tests.conftest import STRAVA, fixture_json, query_of, snapshot
+from tests.providers.strava.conftest import API
+
+pytestmark = pytest.mark.django_db
+VERIFY_TOKEN = "STRAVA"  # the value in Strava's own example
+ACTIVITIES = API + "/athlete/activities"
+SUBSCRIPTIONS = API + "/push_subscriptions"
+
+
+@pytest.fixture
+def strava_push(settings, webhook_post):
+    settings.STRAVA_WEBHOOK_VERIFY_TOKEN = VERIFY_TOKEN
+    settings.STRAVA_WEBHOOK_SUBSCRIPTION_ID = "120475"
+
+    def post(event: dict | bytes):
+        body = event if isinstance(event, bytes) else json.dumps(event).encode()
+        return webhook_post("strava", body)
+
+    return post
+
+
+def _event(name: str, **changes) -> dict:
+    return {**fixture_json("strava", name), **changes}
+
+
+def _nothing_happened(before) -> None:
+    assert snapshot() == before
+    assert not ImportRun.objects.exists()
+
+
+# The handshake ---------------------------------------------------------------------------
+
+
+def test_the_handshake_echoes_the_challenge_to_our_verify_token(settings):
+    settings.STRAVA_WEBHOOK_VERIFY_TOKEN = VERIFY_TOKEN
+
+    response = Client().get(
+        "/webhooks/strava/", fixture_json("strava", "webhook_validation_request")
+    )
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json() == fixture_json("strava", "webhook_validation_reply")
+
+
+def test_the_handshake_with_another_verify_token_echoes_nothing(settings):
+    settings.STRAVA_WEBHOOK_VERIFY_TOKEN = VERIFY_TOKEN
+    query = {**fixture_json("strava", "webhook_validation_request"), "hub.verify_token": "guess"}
+
+    response = Client().get("/webhooks/strava/", query)
+
+    assert response.status_code == 403
+    assert b"15f7d1a91c1f40f8a748fd134752feb3" not in response.content
+    assert WebhookHint.objects.get().reason == "wrong_verify_token"
+
+
+def test_push_is_off_without_a_verify_token(settings, strava_connected):
+    settings.STRAVA_WEBHOOK_VERIFY_TOKEN = ""
+    before = snapshot()
+
+    response = Client().get(
+        "/webhooks/strava/", fixture_json("strava", "webhook_validation_request")
+    )
+    posted = Client().post(
+        "/webhooks/strava/",
+        json.dumps(_event("event_activity_create")),
+        content_type="application/json",
+    )
+
+    assert (response.status_code, posted.status_code) == (404, 404)
+    _nothing_happened(before)
+
+
+# Events ----------------------------------------------------------------------------------
+
+
+def test_a_new_activity_event_starts_the_import_at_once_as_a_mere_hint(
+    strava_connected, strava_push
+):
+    response = strava_push(_event("event_activity_create"))
+
+    assert response.status_code == 200
+    run = ImportRun.objects.get()
+    assert run.connection_id == strava_connected["activities"].pk
+    activities = Connection.objects.get(pk=strava_connected["activities"].pk)
+    assert activities.last_push_at is None  # unsigned: polling does not slow down
+    assert (activities.reread_start, activities.reread_deletes) == (None, False)
+
+
+def _activity(number: int, start) -> dict:
+    item = {**fixture_json("strava", "athlete_activities_page1")[1]}
+    item.update(id=number, name=f"Run {number}", start_date=f"{start:%Y-%m-%dT%H:%M:%SZ}")
+    return item
+
+
+def _strava_lists(http, activities: list[dict]) -> None:
+    def answer(request):
+        page = int(query_of(request.url)["page"])
+        return 200, {}, json.dumps(activities if page == 1 else [])
+
+    http.add_callback("GET", ACTIVITIES, callback=answer)
+
+
+@pytest.fixture
+def three_old_runs(strava_connected, run_import, http):
+    """Three runs from five days ago, imported; the cursor is now (past the overlap)."""
+    day = (timezone.now() - timedelta(days=5)).replace(hour=7, minute=0, second=0, microsecond=0)
+    runs = [_activity(n, day + timedelta(hours=n)) for n in (1, 2, 3)]
+    _strava_lists(http, runs)
+    run_import(strava_connected["activities"])
+    assert Activity.objects.count() == 3
+    http.remove("GET", ACTIVITIES)
+    return runs
+
+
+def test_a_deleted_activity_goes_once_strava_no_longer_returns_it(
+    strava_connected, strava_push, three_old_runs, http, run_tasks
+):
+    _strava_lists(http, [three_old_runs[0], three_old_runs[2]])  # run 2 deleted at Strava
+
+    strava_push(_event("event_activity_delete", object_id=2))
+    run_tasks()
+
+    assert sorted(Activity.objects.values_list("key", flat=True)) == ["1", "3"]
+    assert ConnectionEvent.objects.filter(kind="deleted").count() == 1
+
+
+def test_a_forged_deletion_deletes_nothing_strava_still_has(
+    strava_connected, strava_push, three_old_runs, http, run_tasks
+):
+    _strava_lists(http, three_old_runs)  # Strava still has every run
+
+    strava_push(_event("event_activity_delete", object_id=2))
+    run_tasks()
+
+    assert Activity.objects.count() == 3
+    assert not ConnectionEvent.objects.filter(kind="deleted").exists()
+
+
+@pytest.mark.parametrize("event", ["event_activity_update", "event_activity_update_private"])
+def test_an_edit_to_an_old_activity_is_read_again_from_strava(
+    strava_connected, strava_push, three_old_runs, http, run_tasks, event
+):
+    renamed = {**three_old_runs[1], "name": "Messy"}
+    _strava_lists(http, [three_old_runs[0], renamed, three_old_runs[2]])
+
+    strava_push(_event(event, object_id=2))
+    run_tasks()
+
+    assert Activity.objects.get(key="2").name == "Messy"
+
+
+def test_the_athlete_revoking_tendon_flags_the_grant_on_stravas_word(
+    strava_connected, strava_push, http, run_tasks, mailoutbox
+):
+    http.add(
+        "POST",
+        STRAVA["token_url"],
+        status=400,
+        json=fixture_json("strava", "error_invalid_refresh_token"),
+    )
+
+    response = strava_push(_event("event_athlete_deauthorize"))
+    run_tasks()
+
+    assert response.status_code == 200
+    assert Credential.objects.get().status == Credential.Status.NEEDS_REAUTH
+    assert [m.subject for m in mailoutbox] == ["Reconnect Strava to keep your data flowing"]
+    assert WebhookHint.objects.get().reason == "grant_check"
+
+
+def test_a_forged_deauthorization_leaves_a_live_grant_alone(
+    strava_connected, strava_push, http, run_tasks, mailoutbox
+):
+    from tests.providers.strava.conftest import token_reply
+
+    http.add("POST", STRAVA["token_url"], json=token_reply("token_refreshed_unchanged"))
+
+    strava_push(_event("event_athlete_deauthorize"))
+    run_tasks()
+
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        (b"not json", 400, "not_json"),
+        (b"[1, 2]", 400, "bad_shape"),
+        (json.dumps({"object_type": "activity"}).encode(), 400, "bad_shape"),
+        (
+            json.dumps(_event("event_activity_create", owner_id="134815")).encode(),
+            400,
+            "bad_shape",
+        ),
+        (
+            json.dumps(_event("event_activity_create", aspect_type="explode")).encode(),
+            400,
+            "bad_shape",
+        ),
+        (json.dumps(_event("event_wrong_subscription")).encode(), 403, "wrong_subscription"),
+    ],
+)
+def test_hostile_events_are_refused_and_change_nothing(
+    strava_connected, strava_push, body, status, reason
+):
+    before = snapshot()
+
+    response = strava_push(body)
+
+    assert response.status_code == status
+    assert WebhookHint.objects.get().reason == reason
+    _nothing_happened(before)
+
+
+def test_an_event_for_an_athlete_nobody_connected_is_answered_and_ignored(
+    strava_connected, strava_push
+):
+    before = snapshot()
+
+    response = strava_push(_event("event_unknown_owner"))
+
+    assert response.status_code == 200
+    assert WebhookHint.objects.get().reason == "unknown_account"
+    _nothing_happened(before)
+
+
+def test_a_flood_for_one_athlete_is_cut_short(strava_connected, strava_push):
+    for _ in range(35):
+        strava_push(_event("event_activity_create"))
+
+    reasons = list(WebhookHint.objects.values_list("reason", flat=True))
+    assert reasons.count("rate_limited") == 5
+    assert ImportRun.objects.count() <= 2  # one run, and at most one follow-up
+
+
+# manage.py strava_webhook ----------------------------------------------------------------
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command("strava_webhook", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_create_subscribes_the_callback_with_our_verify_token(settings, strava_app, http):
+    settings.SITE_URL = "https://tendon.example.org"
+    settings.STRAVA_WEBHOOK_VERIFY_TOKEN = VERIFY_TOKEN
+    http.add("GET", SUBSCRIPTIONS, json=[])
+    http.add(
+        "POST", SUBSCRIPTIONS, status=201, json=fixture_json("strava", "push_subscription_created")
+    )
+
+    output = _run("--create")
+
+    form = query_of("?" + [c for c in http.calls if c.request.method == "POST"][0].request.body)
+    assert form == {
+        "client_id": "strava-client",
+        "client_secret": "strava-secret",
+        "callback_url": "https://tendon.example.org/webhooks/strava/",
+        "verify_token": VERIFY_TOKEN,
+    }
+    assert "STRAVA_WEBHOOK_SUBSCRIPTION_ID=120475" in output
+
+
+def test_create_needs_a_verify_token_first(settings, strava_app, http):
+    settings.STRAVA_WEBHOOK_VERIFY_TOKEN = ""
+    http.add("GET", SUBSCRIPTIONS, json=[])
+
+    with pytest.raises(CommandError, match="Set STRAVA_WEBHOOK_VERIFY_TOKEN"):
+        _run("--create")
+
+
+def test_show_and_delete(settings, strava_app, http):
+    settings.SITE_URL = "https://tendon.example.org"
+    http.add("GET", SUBSCRIPTIONS, json=fixture_json("strava", "push_subscriptions"))
+    http.add("DELETE", SUBSCRIPTIONS + "/120475", status=204)
+
+    shown = _run()
+    deleted = _run("--delete")
+
+    assert "Subscription 120475: https://tendon.example.org/webhooks/strava/" in shown
+    assert "Deleted Strava subscription 120475." in deleted
+    delete = [c for c in http.calls if c.request.method == "DELETE"][0]
+    assert query_of(delete.request.url)["client_id"] == "strava-client"
+
+
+def test_after_a_revocation_reconnecting_brings_the_athlete_back(
+    logged_in, strava_connected, strava_push, strava_callback, http, run_tasks, run_import
+):
+    http.add(
+        "POST",
+        STRAVA["token_url"],
+        status=400,
+        json=fixture_json("strava", "error_invalid_refresh_token"),
+    )
+    strava_push(_event("event_athlete_deauthorize"))
+    run_tasks()
+    http.remove("POST", STRAVA["token_url"])
+
+    strava_callback(logged_in)
+    _strava_lists(http, fixture_json("strava", "athlete_activities_page1"))
+    run = run_import(strava_connected["activities"])
+
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    assert (run.outcome, run.created_count) == (ImportRun.Outcome.OK, 2)
