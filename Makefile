@@ -18,13 +18,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/.installed
+# A development checkout's settings, so that `.venv/bin/python manage.py …` works without
+# remembering DEBUG=1. Written once, never overwritten; production has no .env.
+.env:
+	@printf '# Development settings for this checkout (written by make; production has none).\nDEBUG=1\n' > $@
+	@echo "Wrote .env (DEBUG=1): manage.py commands in this checkout run in development mode."
+
+setup: $(VENV)/.installed .env
 	$(BIN)/python manage.py migrate --noinput
 
 run: setup
 	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py setup_schedules
 	@# The web server and one worker together; Ctrl-C stops both.
+	@echo "Starting the worker (qcluster) and the web server on http://$(HOST):$(PORT)/ (PORT=… to change)."
 	@export DEMO_BASE_URL=http://$(HOST):$(PORT) SITE_URL=http://$(HOST):$(PORT); \
 	$(BIN)/python manage.py qcluster & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

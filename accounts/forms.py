@@ -4,13 +4,61 @@ from __future__ import annotations
 
 from allauth.account import app_settings
 from allauth.account.adapter import get_adapter
-from allauth.account.forms import ResetPasswordForm, SignupForm
+from allauth.account.forms import (
+    AddEmailForm,
+    ChangePasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    ResetPasswordKeyForm,
+    SetPasswordForm,
+    SignupForm,
+)
 from allauth.core import context, ratelimit
 
 from accounts.emails import email_is_taken, users_owning_email
 
+E_MAIL = "E-mail address"
 
-class TendonSignupForm(SignupForm):
+
+class LabelledFields:
+    """Fields said once, by their label: no placeholder repeating it in other words."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+
+class TendonLoginForm(LabelledFields, LoginForm):
+    """allauth's login form with Tendon's words (no "Remember Me:")."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = E_MAIL
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me logged in on this device"
+
+
+class TendonAddEmailForm(LabelledFields, AddEmailForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = E_MAIL
+
+
+class TendonChangePasswordForm(LabelledFields, ChangePasswordForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["oldpassword"].label = "Current password"
+        self.fields["password1"].label = "New password"
+        self.fields["password2"].label = "New password again"
+
+
+class TendonSignupForm(LabelledFields, SignupForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = E_MAIL
+        if "password2" in self.fields:
+            self.fields["password2"].label = "Password again"
     def validate_unique_email(self, value: str) -> str:
         """Only an address someone logs in with or has proven counts as registered; with
         mandatory verification a taken address gets the same answer as a free one, and its
@@ -31,10 +79,27 @@ class TendonSignupForm(SignupForm):
         return value
 
 
-class TendonResetPasswordForm(ResetPasswordForm):
+class TendonResetPasswordForm(LabelledFields, ResetPasswordForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = E_MAIL
+
     def clean_email(self) -> str:
         """A reset link goes only to an address its account owns; anyone else's gets the
         'no account' e-mail, so the page answers the same either way."""
         email = get_adapter().clean_email(self.cleaned_data["email"].lower())
         self.users = [user for user in users_owning_email(email) if user.is_active]
         return self.cleaned_data["email"]
+
+
+class TendonResetPasswordKeyForm(LabelledFields, ResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "New password"
+        self.fields["password2"].label = "New password again"
+
+
+class TendonSetPasswordForm(LabelledFields, SetPasswordForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password2"].label = "Password again"

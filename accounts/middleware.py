@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -30,4 +31,7 @@ class BrowserTimeZoneMiddleware:
             timezone.deactivate()
         else:
             timezone.activate(zone)
+        # The zone this page is drawn in: static/js/timezone.js reloads once when it is not
+        # the reader's, so a new or changed zone shows on the first page, not the second.
+        request.time_zone_name = zone.key if zone else settings.TIME_ZONE
         return self.get_response(request)

@@ -203,8 +203,13 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_FORMS = {
+    "login": "accounts.forms.TendonLoginForm",
     "signup": "accounts.forms.TendonSignupForm",
+    "add_email": "accounts.forms.TendonAddEmailForm",
+    "change_password": "accounts.forms.TendonChangePasswordForm",
     "reset_password": "accounts.forms.TendonResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.TendonResetPasswordKeyForm",
+    "set_password": "accounts.forms.TendonSetPasswordForm",
 }
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tendon] "
@@ -393,6 +398,8 @@ CACHES = {"default": env.cache_url_config(CACHE_URL)}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_CONFIG.get("EMAIL_BACKEND") == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_BACKEND = "config.console.ConsoleEmailBackend"  # framed, so it stands out
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tendon <tendon@localhost>")
 
 LANGUAGE_CODE = "en-gb"
@@ -424,8 +431,30 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"quiet_demo": {"()": "config.console.QuietDemoTraffic"}},
+    "formatters": {
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # runserver's request lines, without the worker's own traffic to the demo provider
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["quiet_demo"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # urllib3 at DEBUG logs request lines; keep it quiet so no URL with a token is ever printed.
-    "loggers": {"urllib3": {"level": "WARNING"}, "oauthlib": {"level": "WARNING"}},
+    "loggers": {
+        # urllib3 at DEBUG logs request lines; keep it quiet so no URL with a token is printed.
+        "urllib3": {"level": "WARNING"},
+        "oauthlib": {"level": "WARNING"},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        # One line per finished task ("Processed …") would drown everything else.
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
+    },
 }

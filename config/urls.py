@@ -4,15 +4,18 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.views import account_delete, email_addresses, notification_preferences
+from config.views import home
 from connections.admin.dashboard import health_dashboard
 from connections.views_webhooks import provider_webhook
 
 admin.site.site_header = "Tendon support"
 admin.site.site_title = "Tendon support"
 admin.site.index_title = "Connections, people and their data"
+# Lists need the width: the app list is one click away (Home), not beside every page.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="connect", permanent=False)),
+    path("", home, name="home"),
     # Providers are managed on /connect/, never through allauth's own connections page.
     path("accounts/3rdparty/", RedirectView.as_view(pattern_name="connect", permanent=False)),
     path("accounts/notifications/", notification_preferences, name="notification_preferences"),
@@ -25,5 +28,7 @@ urlpatterns = [
     path("admin/health/", admin.site.admin_view(health_dashboard), name="admin_health"),
     path("admin/", admin.site.urls),
 ]
+handler403 = "config.views.permission_denied"
+
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))

@@ -165,9 +165,55 @@ def run_problem(spec: ProviderSpec | None, code: str) -> str:
         "lost": "Tendon's worker stopped during this import; it was started again.",
         "superseded": "A newer import of this feed took over.",
         "disabled": "The feed was switched off.",
+        "unavailable": "This Tendon no longer offers this service.",
         "tokens_unreadable": "Tendon could not read the access it stored (a server key "
         "changed). Our team is told; reconnecting fixes it for you.",
     }.get(code, "It did not finish; we retry on our own.")
+
+
+# What one record of a feed is called when counting them ("31 days imported").
+FEED_UNITS = {
+    "activities": ("workout", "workouts"),
+    "sleep": ("night", "nights"),
+    "body": ("measurement", "measurements"),
+    "heart_rate": ("day", "days"),
+    "daily": ("day", "days"),
+}
+
+
+def counted(n: int, feed: str) -> str:
+    one, many = FEED_UNITS.get(feed, ("record", "records"))
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def run_counts(*, feed: str, created: int, updated: int) -> str:
+    """'31 days: 1 new, 30 updated', '31 days imported', or 'nothing new'."""
+    if created and updated:
+        return f"{counted(created + updated, feed)}: {created:,} new, {updated:,} updated"
+    if created:
+        return f"{counted(created, feed)} imported"
+    if updated:
+        return f"{counted(updated, feed)} updated"
+    return "nothing new"
+
+
+def skipped(n: int) -> str:
+    """Records a run could not store (set aside for support), or ''."""
+    return f" · {n:,} record{'' if n == 1 else 's'} skipped" if n else ""
+
+
+def run_progress(*, outcome: str, weeks_done: int | None = None, weeks: int | None = None) -> str:
+    """A run that has not finished, as it stands: never as if an empty import had finished."""
+    if outcome == "queued":
+        return "Queued\u2026 it starts within a minute."
+    if weeks and weeks > 1 and weeks_done is not None:
+        return f"Importing\u2026 {min(weeks_done, weeks)} of ~{weeks} weeks"
+    return "Importing\u2026"
+
+
+def actor_words(actor_kind: str) -> str:
+    """Who did it, on a person's timeline: them, our support team, or Tendon on its own."""
+    return {"user": "You", "staff": "Our support team"}.get(actor_kind, "Tendon")
 
 
 def unavailable(spec: ProviderSpec) -> str:

@@ -220,6 +220,8 @@ class ImportRun(models.Model):
     )
     error_code = models.CharField(max_length=32, blank=True)
     error_message = models.TextField(blank=True)
+    # Where the run began reading, so a long backfill can say how far it has come.
+    reads_from = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -400,3 +402,7 @@ class WebhookHint(models.Model):
 
     def __str__(self) -> str:
         return f"{provider_name(self.provider)} push: {self.outcome} ({self.reason})"
+
+
+# The health dashboard's counts live in their own module; importing them here registers them.
+from connections.tallies import RunTally, StatusSnapshot  # noqa: E402, F401

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 
-from connections.models import Connection, ConnectionEvent, Credential, Feed, ImportRun
+from connections.humanize import ago, clock, day
+from connections.models import Connection, ConnectionEvent, Credential, ImportRun
 from connections.providers import PROVIDERS, spec_for
 from connections.providers.catalog import Permission, ProviderSpec
 from connections.services.flags import Cause, flag_message
@@ -40,6 +39,37 @@ class Status:
         return self.code in {"connected", "paused", "error"}
 
 
+# Every status a person's pill may show, worst first, with its words and colour: the admin's
+# counts, filters and charts use these too, so support reads what the person reads.
+STATUSES = [
+    ("needs_reauth", "Needs re-authorization", "bad"),
+    ("error", "Error", "bad-outline"),
+    ("permission_missing", "Permission missing", "warn"),
+    ("paused", "Connected — paused", "ok-outline"),
+    ("connected", "Connected", "ok"),
+    ("disabled", "Disabled", "off"),
+]
+NOT_WORKING = ("needs_reauth", "error", "permission_missing")
+
+
+def status_q(code: str) -> Q:
+    """The rows whose derived status (connection_status) is code, as one database filter."""
+    now = timezone.now()
+    active = Q(enabled=True, credential__status=Credential.Status.ACTIVE)
+    missing = Q(last_error_code="scope_missing")
+    error = Q(failing_since__lte=now - ERROR_AFTER)
+    paused = Q(paused_until__gt=now)
+    return {
+        "disabled": Q(enabled=False),
+        "needs_reauth": Q(enabled=True)
+        & (Q(credential__isnull=True) | ~Q(credential__status=Credential.Status.ACTIVE)),
+        "permission_missing": active & missing,
+        "error": active & ~missing & error,
+        "paused": active & ~missing & ~error & paused,
+        "connected": active & ~missing & ~error & ~paused,
+    }[code]
+
+
 SEVERITY = [
     "unavailable",
     "needs_reauth",
@@ -51,12 +81,7 @@ SEVERITY = [
 ]
 
 
-def _day(moment) -> str:
-    return date_format(timezone.localtime(moment), "j F") if moment else "a while"
-
-
-def _time(moment) -> str:
-    return date_format(timezone.localtime(moment), "H:i")
+_day, _time = day, clock
 
 
 def connection_status(*, connection: Connection) -> Status:
@@ -118,7 +143,7 @@ def connection_status(*, connection: Connection) -> Status:
             "bad-outline",
         )
     last = connection.last_success_at
-    last_words = f"Last import: {naturaltime(last)}." if last else "Not imported yet."
+    last_words = f"Last import: {ago(last)}." if last else "Not imported yet."
     if connection.paused_until and connection.paused_until > now:
         return Status(
             "paused",
@@ -146,36 +171,6 @@ def worst_status(statuses: list[Status]) -> Status | None:
     return min(statuses, key=lambda s: SEVERITY.index(s.code))
 
 
-@dataclass
-class FeedRow:
-    feed: str
-    label: str
-    connection: Connection | None
-    status: Status | None
-
-
-@dataclass
-class Card:
-    spec: ProviderSpec
-    credential: Credential | None = None
-    rows: list[FeedRow] = field(default_factory=list)
-    status: Status | None = None
-    previous_accounts: list[str] = field(default_factory=list)
-
-    @property
-    def feeds_in_words(self) -> str:
-        """'activities, sleep and daily summary', for the sentence under Enable."""
-        names = [Feed(feed).label.lower() for feed in self.spec.feeds]
-        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-    @property
-    def primary_connection(self) -> Connection | None:
-        for row in self.rows:
-            if row.connection is not None:
-                return row.connection
-        return None
-
-
 def providers_offered(*, request=None) -> list[ProviderSpec]:
     """Providers a person may connect: those with an OAuth client configured."""
     adapter = get_socialaccount_adapter()
@@ -187,51 +182,6 @@ def providers_offered(*, request=None) -> list[ProviderSpec]:
             continue
         offered.append(spec)
     return offered
-
-
-def live_credentials(*, user) -> QuerySet[Credential]:
-    return (
-        Credential.objects.filter(user=user)
-        .exclude(status=Credential.Status.REVOKED)
-        .prefetch_related(
-            Prefetch(
-                "connections",
-                queryset=Connection.objects.select_related("credential").order_by("feed"),
-            )
-        )
-        .order_by("created_at")
-    )
-
-
-def connect_cards(*, user, request=None) -> list[Card]:
-    """The cards of My Account > Connect: connected accounts first, then the rest."""
-    offered = providers_offered(request=request)
-    cards: list[Card] = []
-    connected_providers = set()
-    for credential in live_credentials(user=user):
-        spec = spec_for(credential.provider)
-        connected_providers.add(spec.id)
-        by_feed = {c.feed: c for c in credential.connections.all()}
-        card = Card(spec=spec, credential=credential)
-        # A provider that left the registry still shows the feeds it had, to disable or remove.
-        for feed in spec.feeds if spec.available else by_feed:
-            connection = by_feed.get(feed)
-            status = connection_status(connection=connection) if connection else None
-            card.rows.append(FeedRow(feed, Feed(feed).label, connection, status))
-        card.status = worst_status([r.status for r in card.rows if r.status])
-        cards.append(card)
-    removed = (
-        Credential.objects.filter(user=user, status=Credential.Status.REVOKED)
-        .values_list("provider", "account_label")
-        .distinct()
-    )
-    previous: dict[str, list[str]] = {}
-    for provider, label in removed:
-        previous.setdefault(provider, []).append(label)
-    for spec in offered:
-        if spec.id not in connected_providers:
-            cards.append(Card(spec=spec, previous_accounts=previous.get(spec.id, [])))
-    return cards
 
 
 def connection_for_user(*, user, pk: int) -> Connection:

@@ -2,6 +2,7 @@
 
 from connections.models import ImportRun
 from connections.services.expiry import credentials_warn_expiring
+from connections.services.health import health_refresh
 from connections.services.imports import import_run_execute
 from connections.services.push import credential_check_grant, webhook_hints_prune
 from connections.services.revocations import revocations_attempt_due
@@ -55,3 +56,7 @@ def prune_push_log() -> int:
 
 def provider_upkeep() -> dict:
     return providers_upkeep()
+
+
+def count_health() -> str:
+    return str(health_refresh())

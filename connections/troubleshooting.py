@@ -9,7 +9,10 @@ from connections.providers.catalog import ProviderSpec
 from connections.selectors import Status
 
 
-def what_to_do(*, spec: ProviderSpec, connection: Connection, status: Status) -> str:
+def what_to_do(
+    *, spec: ProviderSpec, connection: Connection, status: Status, imported: int = 0
+) -> str:
+    """The advice for the connection's current state; "" when there is nothing to do."""
     name, owner = spec.short_name, spec.account_owner
     if status.code == "needs_reauth":
         return (
@@ -50,9 +53,10 @@ def what_to_do(*, spec: ProviderSpec, connection: Connection, status: Status) ->
         return f"{name} is not answering. We retry automatically{when}; nothing for you to do."
     if status.code == "disabled":
         return "This feed is switched off. Enable it to import again; nothing was lost."
-    if connection.last_success_at is None:
+    if connection.last_success_at is not None and not imported:
+        # Only once an import has run and found nothing: before that, the page shows it queued.
         note = f" {spec.history_note}" if spec.history_note else ""
         return (
-            f"Connected, but nothing imported yet. Open the {name} app and sync your device.{note}"
+            f"Connected, but nothing to import yet. Open the {name} app and sync your device.{note}"
         )
     return ""

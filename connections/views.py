@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connections import messages as words
+from connections.cards import connect_cards, enable_url, provider_page
 from connections.forms import FeedChoiceForm
+from connections.history import event_lines, open_run, run_lines, run_progress
 from connections.models import Connection, Credential, Feed
 from connections.providers import spec_for
 from connections.selectors import (
-    connect_cards,
     connection_for_user,
     connection_runs,
     connection_status,
@@ -39,6 +39,7 @@ from connections.services.scheduling import (
     connection_import_now,
 )
 from connections.troubleshooting import what_to_do
+from records.selectors import records_summary
 
 
 def _own_connection(request: HttpRequest, pk: int) -> Connection:
@@ -48,9 +49,18 @@ def _own_connection(request: HttpRequest, pk: int) -> Connection:
         raise Http404("No such connection.") from None
 
 
+def _back(request: HttpRequest, default: str, *args) -> HttpResponse:
+    """Back to the page the button was on (a path of this site), or to default."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return redirect(target)
+    return redirect(default, *args)
+
+
 def _enable_url(provider: str, feed: str | None = None) -> str:
-    url = reverse("provider_enable", args=[provider])
-    return f"{url}?{urlencode({'feed': feed})}" if feed else url
+    return enable_url(provider, [feed] if feed else [])
 
 
 @login_required
@@ -60,6 +70,14 @@ def connect_index(request: HttpRequest) -> HttpResponse:
         "connections/index.html",
         {"cards": connect_cards(user=request.user, request=request)},
     )
+
+
+@login_required
+def provider_detail(request: HttpRequest, provider: str) -> HttpResponse:
+    page = provider_page(user=request.user, provider=provider, request=request)
+    if page is None:
+        raise Http404("This service is not offered here.")
+    return render(request, "connections/provider.html", {"page": page, "spec": page.spec})
 
 
 @login_required
@@ -77,7 +95,10 @@ def provider_enable(request: HttpRequest, provider: str) -> HttpResponse:
     else:
         wanted = [f for f in request.GET.getlist("feed") if f in spec.feeds] or list(spec.feeds)
         form = FeedChoiceForm(spec=spec, initial={"feeds": wanted})
-    feed_rows = [(feed, Feed(feed).label, spec.permissions_for([feed])) for feed in spec.feeds]
+    feed_rows = [
+        (feed, Feed(feed).label, spec.feed_description(feed), spec.permissions_for([feed]))
+        for feed in spec.feeds
+    ]
     return render(
         request,
         "connections/enable.html",
@@ -90,12 +111,6 @@ def provider_enable(request: HttpRequest, provider: str) -> HttpResponse:
     )
 
 
-def _with_problems(runs, spec):
-    for run in runs:
-        run.problem = words.run_problem(spec, run.error_code)
-    return runs
-
-
 @login_required
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own_connection(request, pk)
@@ -106,6 +121,13 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (permission, permission.scope in granted)
         for permission in spec.permissions_for([connection.feed])
     ]
+    runs = run_lines(runs=connection_runs(connection=connection), connection=connection, spec=spec)
+    imported, _latest = records_summary(
+        user_id=connection.user_id,
+        provider=connection.provider,
+        account_uid=connection.account_uid,
+        feed=connection.feed,
+    )
     return render(
         request,
         "connections/detail.html",
@@ -114,11 +136,26 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "spec": spec,
             "status": status,
             "permissions": permissions,
-            "what_to_do": what_to_do(spec=spec, connection=connection, status=status),
-            "events": connection_timeline(connection=connection),
-            "runs": _with_problems(connection_runs(connection=connection), spec),
+            "what_to_do": what_to_do(
+                spec=spec, connection=connection, status=status, imported=imported
+            ),
+            "events": event_lines(events=connection_timeline(connection=connection)),
+            "runs": runs,
+            "open_run": next((line for line in runs if line.open), None),
             "allow_url": _enable_url(connection.provider, connection.feed),
         },
+    )
+
+
+@login_required
+def connection_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """The run queued or under way, for the connection page's progress line (its owner only)."""
+    connection = _own_connection(request, pk)
+    run = open_run(connection=connection)
+    if run is None:
+        return JsonResponse({"state": "idle", "text": ""})
+    return JsonResponse(
+        {"state": run.outcome, "run": run.pk, "text": run_progress(run=run, connection=connection)}
     )
 
 
@@ -131,7 +168,7 @@ def connection_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
         f"{connection.get_feed_display()} from {spec_for(connection.provider).short_name} is "
         "switched off. Nothing is imported; your data is kept.",
     )
-    return redirect("connect")
+    return _back(request, "provider_detail", connection.provider)
 
 
 @login_required
@@ -150,7 +187,7 @@ def connection_enable_view(request: HttpRequest, pk: int) -> HttpResponse:
         f"{connection.get_feed_display()} from {spec_for(connection.provider).short_name} is "
         "switched on. Importing continues from where it stopped.",
     )
-    return redirect("connect")
+    return _back(request, "provider_detail", connection.provider)
 
 
 @login_required
@@ -166,10 +203,16 @@ def connection_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
         result = credential_remove(credential=credential, actor=request.user)
         messages.success(request, words.removed(spec, revoked=result.revoked_at_provider))
         return redirect("connect")
+    feeds = [c.get_feed_display().lower() for c in credential.connections.order_by("feed")]
     return render(
         request,
         "connections/remove.html",
-        {"connection": connection, "spec": spec, "credential": credential},
+        {
+            "connection": connection,
+            "spec": spec,
+            "credential": credential,
+            "feeds": ", ".join(feeds),
+        },
     )
 
 

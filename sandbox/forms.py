@@ -31,6 +31,8 @@ class ConsentForm(AllowForm):
     """DOT's consent form, with one tick box per permission, as real providers offer."""
 
     granted = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    # Google's incremental authorization: the new grant adds to what was allowed before.
+    include_granted_scopes = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -39,6 +41,7 @@ class ConsentForm(AllowForm):
 
     def clean(self):
         cleaned = super().clean()
+        cleaned["include_granted_scopes"] = cleaned.get("include_granted_scopes") == "true"
         requested = (cleaned.get("scope") or "").split()
         granted = [scope for scope in cleaned.get("granted", []) if scope in requested]
         if cleaned.get("allow"):

@@ -16,6 +16,7 @@ from oauth2_provider.views import AuthorizationView
 from sandbox import changes, push
 from sandbox.forms import ConsentForm, SandboxLoginForm
 from sandbox.identity import current_person, health_user_id, sign_in, sign_out
+from sandbox.scopes import PERMISSIONS
 
 
 def login(request: HttpRequest) -> HttpResponse:
@@ -52,7 +53,35 @@ class ConsentView(AuthorizationView):
     def get_initial(self):
         initial = super().get_initial()
         initial["granted"] = initial.get("scope", "").split()
+        initial["include_granted_scopes"] = self.request.GET.get("include_granted_scopes", "")
         return initial
+
+    def _granted_before(self, client_id: str) -> set[str]:
+        """What this person already allowed this application (their live tokens' scopes)."""
+        tokens = AccessToken.objects.filter(
+            user=self.request.user, application__client_id=client_id
+        ).values_list("scope", flat=True)
+        return {scope for token_scopes in tokens for scope in token_scopes.split()}
+
+    def get_context_data(self, **kwargs):
+        """With include_granted_scopes=true (Google's incremental authorization), the page
+        asks only for what this person has not allowed yet."""
+        context = super().get_context_data(**kwargs)
+        if self.request.GET.get("include_granted_scopes") == "true" and "scopes" in context:
+            before = self._granted_before(context.get("client_id", ""))
+            new = [scope for scope in context["scopes"] if scope not in before]
+            if new:
+                context["scopes"] = new
+                context["granted_before"] = [p.label for s, p in PERMISSIONS.items() if s in before]
+        return context
+
+    def form_valid(self, form):
+        """The grant covers what was ticked and, incrementally, everything allowed before."""
+        if form.cleaned_data.get("allow") and form.cleaned_data.get("include_granted_scopes"):
+            before = self._granted_before(form.cleaned_data["client_id"])
+            ticked = form.cleaned_data["scope"].split()
+            form.cleaned_data["scope"] = " ".join(ticked + sorted(before - set(ticked)))
+        return super().form_valid(form)
 
 
 def grants(request: HttpRequest) -> HttpResponse:

@@ -226,6 +226,20 @@ def page_text(response) -> str:
     return re.sub(r"\s+", " ", text).replace("&#x27;", "'").replace("&amp;", "&")
 
 
+def element_text(html: str, marker: str) -> str:
+    """The text of the element whose opening tag carries marker (an attribute), tags stripped."""
+    start = html.index(marker)
+    tag = html.rindex("<", 0, start)
+    name = re.match(r"<(\w+)", html[tag:]).group(1)
+    depth, position = 0, tag
+    for match in re.finditer(rf"<(/?){name}\b", html[tag:]):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            position = html.index(">", tag + match.end()) + 1
+            break
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[tag:position])).strip()
+
+
 @pytest.fixture
 def oauth_start():
     """POST the Enable form and return (authorize URL query, state)."""

@@ -137,7 +137,9 @@ class SupportRequestForm(forms.Form):
     reason = forms.CharField(
         label="Why (the person reads this)",
         max_length=300,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "style": "width:100%;max-width:40rem;box-sizing:border-box"}
+        ),
         help_text="Plain words, e.g. \u201cwe changed how we connect to Withings\u201d.",
     )
 

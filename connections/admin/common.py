@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.timesince import timesince, timeuntil
 
+from connections.humanize import ago
 from connections.selectors import Status
 
 TONES = {
@@ -23,17 +21,22 @@ TONES = {
 }
 
 
-def pill(status: Status):
-    background, colour = TONES[status.tone]
+def pill(label: str, tone: str, title: str = ""):
+    """A status pill in the words and colours of the person's own (UX.md)."""
+    background, colour = TONES[tone]
     return format_html(
-        '<span title="{}" style="background:{};color:{};border:1px solid {};border-radius:999px;'
-        'padding:1px 8px;font-weight:600;white-space:nowrap">{}</span>',
-        status.explanation,
+        '<span class="pill" title="{}" style="background:{};color:{};border:1px solid {};'
+        'border-radius:999px;padding:1px 8px;font-weight:600;white-space:nowrap">{}</span>',
+        title,
         background,
         colour,
         colour,
-        status.label,
+        label,
     )
+
+
+def status_pill(status: Status):
+    return pill(status.label, status.tone, status.explanation)
 
 
 def relative(moment, *, empty: str = "—"):
@@ -41,18 +44,11 @@ def relative(moment, *, empty: str = "—"):
     if moment is None:
         return empty
     local = timezone.localtime(moment)
-    now = timezone.now()
-    if abs(now - moment) < timedelta(minutes=1):
-        words = "just now"
-    elif moment < now:
-        words = f"{timesince(moment, now)} ago"
-    else:
-        words = f"in {timeuntil(moment, now)}"
     return format_html(
         '<span title="{}">{} <small>({})</small></span>',
-        local,
-        local.strftime("%d %b %H:%M"),
-        words,
+        local.isoformat(sep=" ", timespec="seconds"),
+        f"{local.day} {local:%b %H:%M}",
+        ago(moment),
     )
 
 

@@ -1,4 +1,6 @@
-"""The health dashboard: what is failing, why, what expires soon, and whether the queue moves."""
+"""The health dashboard: what is not working and why, how imports went, whether the queue
+moves. It reads the counts the worker keeps (connections/services/health.py), so it costs a
+fixed handful of queries at any size."""
 
 from __future__ import annotations
 
@@ -10,13 +12,16 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from connections.admin.common import relative
-from connections.admin.filters import StatusFilter, status_q
+from connections.admin.charts import DAYS, HOURS, runs_chart, statuses_chart
+from connections.admin.common import pill, relative
+from connections.admin.history import error_description
 from connections.messages import push_reason
-from connections.models import Connection, Credential, ImportRun, WebhookHint
+from connections.models import Connection, RunTally, StatusSnapshot, WebhookHint
 from connections.providers import PROVIDERS
+from connections.selectors import NOT_WORKING, STATUSES
+from connections.services.health import health_snapshot_take, run_tallies_refresh
 
-LIMIT = 50
+STALE = timedelta(minutes=20)  # counts older than this: say the worker may be stopped
 
 
 def _queue() -> dict:
@@ -71,58 +76,102 @@ def _push(*, now, providers) -> dict:
     }
 
 
+def _grid(snapshot: StatusSnapshot, providers) -> list[dict]:
+    """Connections by status (the person's pill) and provider."""
+    ids = [p.id for p in providers] + sorted(set(snapshot.counts) - {p.id for p in providers})
+    return [
+        {
+            "code": code,
+            "pill": pill(label, tone),
+            "counts": [snapshot.counts.get(provider, {}).get(code, 0) for provider in ids],
+            "total": snapshot.total(code),
+        }
+        for code, label, tone in STATUSES
+    ]
+
+
+def _failing(snapshot: StatusSnapshot) -> dict:
+    """Every connection that is not working: counted by status, and the first of them listed
+    as the worker found them (no grant is read, so no token is decrypted here)."""
+    tones = {code: (label, tone) for code, label, tone in STATUSES}
+    tones["retrying"] = ("Retrying", "ok-outline")
+    codes = [*NOT_WORKING, "retrying"]
+    parts = [(pill(*tones[code]), code, snapshot.total(code)) for code in codes]
+    listed = dict(snapshot.attention)
+    found = (
+        Connection.objects.filter(pk__in=listed)
+        .select_related("user", "credential")
+        .only(
+            "provider",
+            "feed",
+            "failing_since",
+            "last_error_message",
+            "user__email",
+            "credential__status_changed_at",
+        )
+        .order_by()
+    )
+    by_id = {c.pk: c for c in found}
+    rows = []
+    for pk, code in snapshot.attention:
+        connection = by_id.get(pk)
+        if connection is None:
+            continue
+        since = connection.failing_since
+        if since is None and connection.credential is not None:
+            since = connection.credential.status_changed_at  # when the grant stopped working
+        rows.append((connection, pill(*tones[code]), relative(since)))
+    return {"total": sum(n for _p, _c, n in parts), "parts": parts, "rows": rows}
+
+
+def _errors(tallies: list[RunTally], *, since) -> list[tuple[str, str, int]]:
+    """Failed and partial runs of the last 24 hours, grouped by what went wrong, in words."""
+    counts: dict[str, int] = {}
+    for tally in tallies:
+        if tally.error_code and tally.hour >= since:
+            counts[tally.error_code] = counts.get(tally.error_code, 0) + tally.count
+    return sorted(
+        ((code, error_description(code), n) for code, n in counts.items()), key=lambda e: -e[2]
+    )
+
+
 def health_dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("connections.view_connection"):
         raise PermissionDenied
     from django.contrib import admin
 
     now = timezone.now()
+    today = timezone.localdate(now)
     providers = list(PROVIDERS.values())
-    statuses = StatusFilter.lookups(None, request, None)
-    grid = []
-    for code, label in statuses:
-        counts = dict(
-            Connection.objects.filter(status_q(code))
-            .values_list("provider")
-            .annotate(n=Count("id"))
-            .values_list("provider", "n")
-        )
-        grid.append(
-            {
-                "code": code,
-                "label": label,
-                "counts": [counts.get(p.id, 0) for p in providers],
-                "total": sum(counts.values()),
-            }
-        )
-    failing = (
-        Connection.objects.filter(failing_since__isnull=False)
-        .select_related("user")
-        .order_by("failing_since")[:LIMIT]
+    snapshots = list(StatusSnapshot.objects.filter(day__gt=today - timedelta(days=DAYS)))
+    if not snapshots or snapshots[0].day != today:
+        # A fresh install, or the first visit of the day before the worker counted: count now.
+        run_tallies_refresh(now=now)
+        snapshots.insert(0, health_snapshot_take(now=now))
+    snapshot = snapshots[0]
+    tallies = list(
+        RunTally.objects.filter(hour__gt=now - timedelta(hours=HOURS)).exclude(count=0)
     )
-    errors = (
-        ImportRun.objects.filter(finished_at__gte=now - timedelta(hours=24))
-        .exclude(error_code="")
-        .values("error_code")
-        .annotate(n=Count("id"))
-        .order_by("-n")[:10]
-    )
-    expiring = (
-        Credential.objects.filter(
-            status=Credential.Status.ACTIVE, expires_at__lte=now + timedelta(hours=1)
-        )
-        .select_related("user")
-        .order_by("expires_at")[:LIMIT]
-    )
+    runs_svg, runs_legend, runs_total = runs_chart(tallies, now=now)
+    statuses_svg, statuses_legend = statuses_chart(snapshots, today=today)
     context = {
         **admin.site.each_context(request),
         "title": "Connection health",
         "providers": providers,
-        "grid": grid,
-        "failing": [(c, relative(c.failing_since)) for c in failing],
-        "errors": list(errors),
-        "expiring": [(c, relative(c.expires_at)) for c in expiring],
+        "snapshot": snapshot,
+        "counted": relative(snapshot.taken_at),
+        "stale": snapshot.taken_at < now - STALE,
+        "grid": _grid(snapshot, providers),
+        "other_providers": sorted(set(snapshot.counts) - {p.id for p in providers}),
+        "failing": _failing(snapshot),
+        "errors": _errors(tallies, since=now - timedelta(hours=24)),
+        "runs_chart": runs_svg,
+        "runs_legend": runs_legend,
+        "runs_total": runs_total,
+        "statuses_chart": statuses_svg,
+        "statuses_legend": statuses_legend,
         "queue": _queue(),
         "push": _push(now=now, providers=providers),
     }
     return TemplateResponse(request, "admin/connections/health.html", context)
+

@@ -5,30 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin
-from django.db.models import Q
 from django.utils import timezone
 
-from connections.models import Credential
 from connections.providers import PROVIDERS
-from connections.selectors import ERROR_AFTER
+from connections.selectors import STATUSES, status_q
 
-
-def status_q(code: str) -> Q:
-    """The rows whose derived status (selectors.connection_status) is code."""
-    now = timezone.now()
-    active = Q(enabled=True, credential__status=Credential.Status.ACTIVE)
-    missing = Q(last_error_code="scope_missing")
-    error = Q(failing_since__lte=now - ERROR_AFTER)
-    paused = Q(paused_until__gt=now)
-    return {
-        "disabled": Q(enabled=False),
-        "needs_reauth": Q(enabled=True)
-        & (Q(credential__isnull=True) | ~Q(credential__status=Credential.Status.ACTIVE)),
-        "permission_missing": active & missing,
-        "error": active & ~missing & error,
-        "paused": active & ~missing & ~error & paused,
-        "connected": active & ~missing & ~error & ~paused,
-    }[code]
+__all__ = ["FailingFilter", "ProviderFilter", "StatusFilter", "status_q"]
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -36,14 +18,7 @@ class StatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [
-            ("needs_reauth", "Needs re-authorization"),
-            ("error", "Error"),
-            ("permission_missing", "Permission missing"),
-            ("paused", "Connected — paused"),
-            ("connected", "Connected"),
-            ("disabled", "Disabled"),
-        ]
+        return [(code, label) for code, label, _tone in STATUSES]
 
     def queryset(self, request, queryset):
         known = {code for code, _label in self.lookup_choices}

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import admin
+from django.utils import timezone
 
 from connections.admin.actions import OperateMixin
 from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin, relative
 from connections.models import ConnectionEvent, Credential, ImportRun, Revocation, SetAsideRecord
-from connections.providers import PROVIDERS
+from connections.providers import PROVIDERS, spec_for
 from records.admin import HEALTH_DATA, log_record_view
 
 ERROR_CODES = [
-    ("needs_reauth", "needs re-authorization"),
-    ("scope_missing", "permission missing"),
-    ("rate_limited", "rate limited"),
-    ("unreachable", "provider unreachable"),
-    ("bad_response", "unreadable answer"),
-    ("provider_refused", "provider refused (operator's set-up)"),
-    ("tokens_unreadable", "tokens unreadable (encryption key)"),
-    ("lost", "task lost"),
-    ("internal_error", "internal error"),
+    ("needs_reauth", "Needs re-authorization: the grant stopped working"),
+    ("scope_missing", "Permission missing: the person did not allow a feed"),
+    ("rate_limited", "Rate limited: the provider asked us to slow down"),
+    ("unreachable", "Provider not answering (network, timeout or 5xx)"),
+    ("provider_error", "Provider reported an error"),
+    ("bad_response", "Provider sent an answer we cannot read"),
+    ("provider_refused", "Provider refused the request (our set-up, e.g. the OAuth app)"),
+    ("tokens_unreadable", "Stored tokens unreadable (TOKEN_ENCRYPTION_KEYS changed)"),
+    ("lost", "Worker stopped during the import (task lost)"),
+    ("internal_error", "Bug in Tendon (see the run's error and the logs)"),
+    ("superseded", "Replaced by a newer run of the same connection"),
+    ("disabled", "Connection switched off"),
+    ("unavailable", "Provider no longer offered on this Tendon"),
 ]
+DESCRIPTIONS = dict(ERROR_CODES)
+
+
+def error_description(code: str) -> str:
+    """What an error code means, in a sentence support can act on."""
+    return DESCRIPTIONS.get(code, code.replace("_", " ").capitalize())
 
 
 class ErrorCodeFilter(admin.SimpleListFilter):
@@ -34,6 +47,17 @@ class ErrorCodeFilter(admin.SimpleListFilter):
         return queryset.filter(error_code=self.value()) if self.value() else queryset
 
 
+class CredentialProviderFilter(admin.SimpleListFilter):
+    title = "provider"
+    parameter_name = "provider"
+
+    def lookups(self, request, model_admin):
+        return [(spec.id, spec.name) for spec in PROVIDERS.values()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(provider=self.value()) if self.value() else queryset
+
+
 class RunProviderFilter(admin.SimpleListFilter):
     title = "provider"
     parameter_name = "provider"
@@ -45,27 +69,37 @@ class RunProviderFilter(admin.SimpleListFilter):
         return queryset.filter(connection__provider=self.value()) if self.value() else queryset
 
 
+class ExpiringFilter(admin.SimpleListFilter):
+    title = "access token"
+    parameter_name = "expires"
+
+    def lookups(self, request, model_admin):
+        return [("hour", "expires within the hour")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "hour":
+            return queryset.filter(
+                status=Credential.Status.ACTIVE, expires_at__lte=timezone.now() + timedelta(hours=1)
+            )
+        return queryset
+
+
 @admin.register(Credential)
 class CredentialAdmin(OperateMixin, admin.ModelAdmin):
-    list_display = (
-        "id",
-        "user",
-        "provider",
-        "account_label",
-        "status",
-        "expires",
-        "refreshed",
-        "refresh_failures",
-    )
-    list_filter = ("status", "provider")
+    list_display = ("user", "provider_name", "account_label", "status", "expires", "refreshed")
+    list_display_links = ("account_label",)
+    list_filter = ("status", CredentialProviderFilter, ExpiringFilter)
     list_select_related = ("user",)
     search_fields = ("=id", "=account_uid", "user__email__iexact")
+    search_help_text = "Exact e-mail address, grant id or provider account id."
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ("-id",)
     raw_id_fields = ("user", "social_account")
     # Token columns are excluded here and are not editable anywhere.
     fields = (
         "user",
-        "provider",
+        "provider_name",
         "account_uid",
         "account_label",
         "status",
@@ -74,7 +108,7 @@ class CredentialAdmin(OperateMixin, admin.ModelAdmin):
         "last_refreshed_at",
         "last_used_at",
         "refresh_failures",
-        "scopes",
+        "permissions",
         "notified_at",
         "created_at",
     )
@@ -87,6 +121,23 @@ class CredentialAdmin(OperateMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description="provider", ordering="provider")
+    def provider_name(self, obj):
+        return spec_for(obj.provider).name
+
+    @admin.display(description="permissions granted")
+    def permissions(self, obj):
+        """The scopes as the permission names people see on the provider's consent page."""
+        spec = spec_for(obj.provider)
+        named = [spec.permissions[s].label for s in obj.scopes if s in spec.permissions]
+        other = [s.rsplit("/", 1)[-1] for s in obj.scopes if s not in spec.permissions]
+        if not named and not other:
+            return "none"
+        words = ", ".join(named)
+        if other:
+            words += f" (and sign-in scopes: {', '.join(other)})" if named else ", ".join(other)
+        return words
+
     @admin.display(description="token expires", ordering="expires_at")
     def expires(self, obj):
         return relative(obj.expires_at)
@@ -98,18 +149,7 @@ class CredentialAdmin(OperateMixin, admin.ModelAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = (
-        "id",
-        "connection",
-        "user_email",
-        "outcome",
-        "queued",
-        "api_calls",
-        "created_count",
-        "updated_count",
-        "skipped_count",
-        "error_code",
-    )
+    list_display = ("id", "queued", "user_email", "connection", "outcome", "records", "error")
     list_filter = ("outcome", ErrorCodeFilter, RunProviderFilter)
     list_select_related = ("connection", "connection__user")
     search_fields = ("=id", "=connection__id")
@@ -118,7 +158,18 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     ordering = ("-id",)
 
-    @admin.display(description="user")
+    @admin.display(description="records")
+    def records(self, obj):
+        text = f"{obj.created_count} new, {obj.updated_count} updated"
+        if obj.skipped_count:
+            text += f", {obj.skipped_count} set aside"
+        return f"{text} ({obj.api_calls} calls)"
+
+    @admin.display(description="what went wrong", ordering="error_code")
+    def error(self, obj):
+        return error_description(obj.error_code) if obj.error_code else "—"
+
+    @admin.display(description="person")
     def user_email(self, obj):
         return obj.connection.user.email
 

@@ -29,6 +29,7 @@ GOOGLE_HEALTH = ProviderSpec(
     client_class=GoogleHealthClient,
     permissions=google_scopes.PERMISSIONS,
     feeds=google_scopes.FEEDS,
+    feed_descriptions=google_scopes.FEED_DESCRIPTIONS,
     base_scopes=google_scopes.IDENTITY_SCOPES,
     colour="#1a73e8",
     refresh_tokens_rotate=False,
@@ -48,6 +49,7 @@ WITHINGS = ProviderSpec(
     client_class=WithingsClient,
     permissions=withings_scopes.PERMISSIONS,
     feeds=withings_scopes.FEEDS,
+    feed_descriptions=withings_scopes.FEED_DESCRIPTIONS,
     base_scopes=withings_scopes.IDENTITY_SCOPES,
     scope_delimiter=",",
     colour="#00a6a6",
@@ -65,7 +67,11 @@ DEMO = ProviderSpec(
     client_class=DemoClient,
     permissions=google_scopes.PERMISSIONS,
     feeds=google_scopes.FEEDS,
+    feed_descriptions=google_scopes.FEED_DESCRIPTIONS,
     colour="#8e44ad",
+    # As Google does: adding a feed asks only for its permission, and the grant keeps the rest.
+    incremental_authorization=True,
+    extra_auth_params={"include_granted_scopes": "true"},
     # The demo plays a provider with a per-user hourly budget, as the legacy Fitbit API had.
     user_call_budget=(150, timedelta(hours=1)),
     history_days=365,  # the sandbox makes up one year of data

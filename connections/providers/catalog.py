@@ -35,6 +35,9 @@ class ProviderSpec:
     client_class: Any
     permissions: dict[str, Permission]  # by scope
     feeds: dict[str, tuple[str, ...]]  # feed -> scopes it needs
+    # What each feed brings in, in a person's words ("your resting heart rate, one value a
+    # day"), for the Enable page: several feeds may share a permission, never a sentence.
+    feed_descriptions: dict[str, str] = field(default_factory=dict)
     base_scopes: tuple[str, ...] = ()  # asked every time (identity)
     scope_delimiter: str = " "
     colour: str = "#555"
@@ -91,6 +94,16 @@ class ProviderSpec:
                 if permission not in seen:
                     seen.append(permission)
         return seen
+
+    def feed_description(self, feed: str) -> str:
+        """What the feed imports, in a person's words; a plain fallback for a provider that
+        does not say."""
+        if feed in self.feed_descriptions:
+            return self.feed_descriptions[feed]
+        from connections.models import Feed
+
+        label = Feed(feed).label.lower() if feed in Feed.values else feed.replace("_", " ")
+        return f"your {label} data"
 
     def missing_permissions(self, feed: str, granted: list[str]) -> list[Permission]:
         return [self.permissions[s] for s in self.feeds.get(feed, ()) if s not in set(granted)]

@@ -76,6 +76,6 @@ def connection_reset_cursor(*, connection: Connection, since, actor) -> Connecti
         connection=connection,
         kind=ConnectionEvent.Kind.BACKFILL,
         actor=actor,
-        message=f"Set to import everything again from {since:%d %B %Y} (a backfill).",
+        message=f"Set to import everything again from {since.day} {since:%b %Y} (a backfill).",
     )
     return connection

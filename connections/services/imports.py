@@ -164,6 +164,8 @@ def _import(run: ImportRun, connection: Connection, progress: Progress) -> None:
             connection.chunk_start, connection.chunk_end = begin, min(begin + WINDOW, run_end)
             connection.chunk_token = ""
             tokens_seen = set()
+        if run.reads_from is None:  # saved with the first page: the progress a person sees
+            run.reads_from = connection.chunk_start
         first_window = False
         _check_user_budget(spec, connection.credential)
         app_budget_check(spec)
@@ -275,7 +277,15 @@ def _store_page(run: ImportRun, connection: Connection, page: FeedPage) -> None:
             run.skipped_count += set_aside_record(
                 connection=connection, run=run, items=result.set_aside
             )
-        run.save(update_fields=["api_calls", "created_count", "updated_count", "skipped_count"])
+        run.save(
+            update_fields=[
+                "api_calls",
+                "created_count",
+                "updated_count",
+                "skipped_count",
+                "reads_from",
+            ]
+        )
         Credential.objects.filter(pk=connection.credential_id).update(
             calls_in_window=F("calls_in_window") + page.api_calls, last_used_at=timezone.now()
         )

@@ -28,13 +28,13 @@ def connection_page(logged_in, demo_connected):
 
 
 def test_times_are_shown_in_the_browsers_time_zone(connection_page):
-    assert "Imported up to 21 Nov 2026 12:30." in connection_page("Pacific/Auckland")
+    assert "Imported up to 21 Nov 2026, 12:30 NZDT." in connection_page("Pacific/Auckland")
 
 
 def test_without_a_browser_time_zone_times_are_in_the_servers(connection_page):
-    assert "Imported up to 20 Nov 2026 23:30." in connection_page(None)
+    assert "Imported up to 20 Nov 2026, 23:30 UTC." in connection_page(None)
 
 
 @pytest.mark.parametrize("cookie", ["Nowhere/Land", "../../etc/passwd", "x" * 200])
 def test_a_tampered_time_zone_cookie_falls_back_to_the_servers(connection_page, cookie):
-    assert "Imported up to 20 Nov 2026 23:30." in connection_page(cookie)
+    assert "Imported up to 20 Nov 2026, 23:30 UTC." in connection_page(cookie)

@@ -30,11 +30,26 @@ def test_unconnected_provider_says_what_it_imports(logged_in, demo_app):
     assert "Imports activities, sleep, body, heart rate and daily summary." in page
 
 
-def test_enable_page_lists_each_permission_with_its_reason(logged_in, demo_app):
-    page = page_text(logged_in.get("/connect/demo/enable/?feed=sleep"))
+def test_enable_page_explains_each_feed_by_what_it_imports(logged_in, demo_app):
+    response = logged_in.get("/connect/demo/enable/?feed=sleep")
 
-    assert "Sleep — to import your sleep sessions and stages" in page
+    page = page_text(response)
+    assert "Heart rate: your resting heart rate, one value a day" in page
+    assert "Sleep: each night's sleep: when, how long and its stages" in page
     assert "unticking a permission there only turns off the feeds that need it" in page.lower()
+    sentences = [description for _feed, _label, description, _p in response.context["feed_rows"]]
+    assert len(set(sentences)) == len(sentences)
+
+
+def test_a_provider_that_describes_no_feed_still_explains_each_one():
+    from dataclasses import replace
+
+    from connections.providers import PROVIDERS
+
+    bare = replace(PROVIDERS["demo"], feed_descriptions={})
+
+    assert bare.feed_description("heart_rate") == "your heart rate data"
+    assert bare.feed_description("daily") == "your daily summary data"
 
 
 def test_enable_page_refuses_an_empty_choice(logged_in, demo_app):
@@ -79,7 +94,7 @@ def test_enable_after_disable_needs_no_trip_to_the_provider(logged_in, user, dem
 
     response = logged_in.post(f"/connect/{connection.pk}/enable/")
 
-    assert response["Location"] == "/connect/"
+    assert response["Location"] == "/connect/demo/"
     connection.refresh_from_db()
     assert connection.enabled
 
@@ -147,19 +162,23 @@ def test_enable_with_another_account_starts_a_fresh_history(
     assert fresh.account_uid == f"demo-{other_identity.pk}"
 
 
-def test_adding_a_feed_keeps_asking_for_the_feeds_in_use(logged_in, user, demo_connect):
+def test_adding_a_feed_asks_only_for_its_permission_and_keeps_the_others(
+    logged_in, user, demo_connect
+):
     from connections.providers.google_health import scopes
 
     demo_connect(logged_in, person=user, feeds=["sleep"])
 
     start = logged_in.post("/connect/demo/enable/", {"feeds": ["body"]})
+    consent = logged_in.get(start["Location"])
     demo_connect(logged_in, person=user, start=start)
 
     from tests.conftest import query_of
 
-    assert {scopes.SLEEP, scopes.HEALTH_METRICS} <= set(
-        query_of(start["Location"])["scope"].split()
-    )
+    assert query_of(start["Location"])["scope"].split() == [scopes.HEALTH_METRICS]
+    assert query_of(start["Location"])["include_granted_scopes"] == "true"
+    assert consent.context["scopes"] == [scopes.HEALTH_METRICS]
+    assert "Already allowed, and kept: Sleep." in page_text(consent)
     credential = Credential.objects.get(user=user)
     assert {scopes.SLEEP, scopes.HEALTH_METRICS} == set(credential.scopes)
     page = page_text(logged_in.get("/connect/"))

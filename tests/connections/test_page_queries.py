@@ -17,7 +17,7 @@ def _queries(client, path: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("path", ["/connect/", "/data/"])
+@pytest.mark.parametrize("path", ["/connect/", "/connect/demo/", "/data/"])
 def test_page_queries_do_not_grow_with_feeds_or_records(
     logged_in, demo_connected, run_import, django_assert_max_num_queries, path
 ):

@@ -75,3 +75,13 @@ def test_it_cannot_be_enabled_reconnected_or_synced(gone, logged_in, action):
 
     assert response.status_code == 200
     assert "not available on this Tendon" in page_text(response)
+
+
+def test_its_providers_page_opens_and_offers_disable(gone, logged_in):
+    response = logged_in.get("/connect/retired_watch/")
+
+    page = page_text(response)
+    assert response.status_code == 200
+    assert "Not available on this Tendon" in page
+    assert f'action="/connect/{gone.pk}/disable/"' in response.content.decode()
+    assert "Sync now" not in page and "Add feeds" not in page

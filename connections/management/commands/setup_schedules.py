@@ -11,15 +11,17 @@ SCHEDULES = {
     "tendon: retry push subscriptions": ("connections.tasks.sync_due_push_subscriptions", 10),
     "tendon: prune the push log": ("connections.tasks.prune_push_log", 24 * 60),
     "tendon: provider upkeep": ("connections.tasks.provider_upkeep", 6 * 60),
+    "tendon: count connection health": ("connections.tasks.count_health", 5),
 }
 
 
 class Command(BaseCommand):
     help = (
-        "Install the import dispatcher (every minute), the revocation retries (every 5 minutes), "
-        "the token refresher and the push subscription retries (every 10 minutes), the notice "
-        "before a grant that cannot be renewed ends (hourly), the providers' upkeep such as "
-        "renewing webhook subscriptions (every 6 hours), and the push log's pruning (daily)."
+        "Install the import dispatcher (every minute), the revocation retries and the health "
+        "dashboard's counts (every 5 minutes), the token refresher and the push subscription "
+        "retries (every 10 minutes), the notice before a grant that cannot be renewed ends "
+        "(hourly), the providers' upkeep such as renewing webhook subscriptions (every 6 hours), "
+        "and the push log's pruning (daily)."
     )
 
     def handle(self, *args, **options) -> None:

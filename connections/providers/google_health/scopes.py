@@ -33,5 +33,14 @@ FEEDS = {
     "daily": (ACTIVITY,),  # steps, distance, active-minutes, total-calories roll-ups
 }
 
+# What each feed imports (the Enable page): the permission is shared, the sentence is not.
+FEED_DESCRIPTIONS = {
+    "activities": "your workouts: type, time, distance, calories and heart-rate zones",
+    "sleep": "each night's sleep: when, how long and its stages",
+    "body": "your weight and body fat",
+    "heart_rate": "your resting heart rate, one value a day",
+    "daily": "your daily steps, distance, active minutes and calories",
+}
+
 # The e-mail address lets us show people which Google account a connection belongs to.
 IDENTITY_SCOPES = ("openid", "email")

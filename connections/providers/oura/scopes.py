@@ -43,6 +43,13 @@ PERMISSIONS = {
     ),
 }
 
+FEED_DESCRIPTIONS = {
+    "activities": "your workouts: type, time, distance and calories",
+    "sleep": "each sleep period: when, how long and its stages",
+    "heart_rate": "your heart rate through the day and your resting heart rate",
+    "daily": "your daily steps, calories and activity, sleep and readiness scores",
+}
+
 FEEDS = {
     "activities": (WORKOUT,),  # /v2/usercollection/workout
     "sleep": (DAILY,),  # /v2/usercollection/sleep (sleep periods)

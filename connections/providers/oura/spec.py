@@ -13,6 +13,7 @@ OURA = ProviderSpec(
     client_class=OuraClient,
     permissions=scopes.PERMISSIONS,
     feeds=scopes.FEEDS,
+    feed_descriptions=scopes.FEED_DESCRIPTIONS,
     base_scopes=scopes.IDENTITY_SCOPES,
     colour="#2f4a73",
     # Every refresh returns a new refresh token and kills the old one ("single-use").

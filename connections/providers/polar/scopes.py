@@ -16,6 +16,14 @@ PERMISSIONS = {
     ),
 }
 
+FEED_DESCRIPTIONS = {
+    "activities": "your training sessions: sport, time, distance, calories and heart rate",
+    "sleep": "each night's sleep: when, how long and its stages",
+    "heart_rate": "your heart rate at night, from Nightly Recharge",
+    "daily": "your daily steps, active time and calories",
+    "body": "the weight in your Polar profile",
+}
+
 FEEDS = {
     "activities": (READ_ALL,),  # exercises
     "sleep": (READ_ALL,),  # sleep

@@ -14,6 +14,7 @@ SPEC = ProviderSpec(
     client_class=PolarClient,
     permissions=scopes.PERMISSIONS,
     feeds=scopes.FEEDS,
+    feed_descriptions=scopes.FEED_DESCRIPTIONS,
     colour="#d10027",
     # One long-lived access token (about a year), no refresh token.
     # Reference: https://www.polar.com/accesslink-api/#token-endpoint

@@ -23,6 +23,11 @@ PERMISSIONS = {
     ),
 }
 
+FEED_DESCRIPTIONS = {
+    "activities": "your activities: sport, time moving and elapsed, distance and energy",
+    "body": "the weight in your Strava profile",
+}
+
 FEEDS = {
     "activities": (ACTIVITY_READ_ALL,),  # GET /athlete/activities
     "body": (PROFILE_READ_ALL,),  # the detailed athlete's weight

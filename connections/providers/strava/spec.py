@@ -14,6 +14,7 @@ SPEC = ProviderSpec(
     client_class=StravaClient,
     permissions=scopes.PERMISSIONS,
     feeds=scopes.FEEDS,
+    feed_descriptions=scopes.FEED_DESCRIPTIONS,
     base_scopes=scopes.IDENTITY_SCOPES,
     scope_delimiter=",",
     colour="#fc4c02",

@@ -56,6 +56,13 @@ PERMISSIONS = {
     ),
 }
 
+FEED_DESCRIPTIONS = {
+    "activities": "your workouts: sport, time, strain, calories and heart-rate zones",
+    "sleep": "each sleep: when, how long and its stages",
+    "daily": "each day's strain, recovery, resting heart rate and heart rate variability",
+    "body": "your weight (and height, for your BMI)",
+}
+
 FEEDS = {
     "activities": (WORKOUT,),  # /v2/activity/workout
     "sleep": (SLEEP,),  # /v2/activity/sleep

@@ -13,6 +13,7 @@ WHOOP = ProviderSpec(
     client_class=WhoopClient,
     permissions=scopes.PERMISSIONS,
     feeds=scopes.FEEDS,
+    feed_descriptions=scopes.FEED_DESCRIPTIONS,
     base_scopes=scopes.IDENTITY_SCOPES,
     colour="#1a1a1a",
     # Both old tokens die at the first refresh: the one token door refreshes once for all.

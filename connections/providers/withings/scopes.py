@@ -22,4 +22,10 @@ FEEDS = {
     "daily": (ACTIVITY,),  # measure v2 getactivity
 }
 
+# What each feed imports (the Enable page), in a person's words.
+FEED_DESCRIPTIONS = {
+    "body": "your weight and body fat, from your scale",
+    "daily": "your daily steps, distance, active minutes and calories",
+}
+
 IDENTITY_SCOPES = (INFO,)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from connections.models import Connection, ConnectionEvent, Credential, ImportRun
 from connections.providers import PROVIDERS
-from tests.conftest import page_text
+from tests.conftest import element_text, page_text
 
 pytestmark = pytest.mark.django_db
 SECRETS = ("secret-access-token", "secret-refresh-token")
@@ -86,23 +86,36 @@ def test_no_token_appears_on_any_admin_page(as_staff, connection_factory):
         assert not any(secret in html for secret in SECRETS), url
 
 
-def test_changelist_shows_status_email_and_token_expiry(as_staff, connection_factory):
+def test_changelist_shows_person_connection_status_and_last_error(as_staff, connection_factory):
+    connection_factory(
+        "failing@example.com",
+        failing_since=timezone.now(),
+        last_error_code="unreachable",
+        last_error_message="Demo Health failed to answer (status 503).",
+    )
     connection_factory("flagged@example.com", status=Credential.Status.NEEDS_REAUTH)
 
     page = page_text(as_staff.get("/admin/connections/connection/"))
 
-    assert "Needs re-authorization" in page
-    assert "flagged@example.com" in page
-    assert "in 29 minutes" in page or "in 30 minutes" in page
+    assert "flagged@example.com Demo Health · Sleep Needs re-authorization" in page
+    assert "Demo Health failed to answer (status 503)." in page
+    assert "token expires" not in page  # on the connection's own page, not in the list
 
 
-def test_failing_connections_come_first(as_staff, connection_factory):
+def test_changelist_leads_to_the_connections_that_are_not_working(
+    as_staff, connection_factory
+):
+    from connections.services.health import health_snapshot_take
+
     connection_factory("fine@example.com")
     connection_factory("flagged@example.com", status=Credential.Status.NEEDS_REAUTH)
+    health_snapshot_take()
 
     html = as_staff.get("/admin/connections/connection/").content.decode()
 
-    assert html.index("flagged@example.com") < html.index("fine@example.com")
+    strip = element_text(html, "data-attention")
+    assert "Needs re-authorization 1" in strip and "Permission missing 0" in strip
+    assert 'href="?status=needs_reauth"' in html
 
 
 @pytest.mark.parametrize(
@@ -368,7 +381,7 @@ def test_dashboard_counts_connections_by_status(as_staff, connection_factory):
     # One column per provider in the registry's order (only the demo's has one), then the total.
     columns = ["1" if provider == "demo" else "0" for provider in PROVIDERS] + ["1"]
     assert f"Needs re-authorization {' '.join(columns)}" in page.replace("  ", " ")
-    assert "unreachable 1" in page
+    assert "Provider not answering (network, timeout or 5xx) 1" in page
     assert "Tasks waiting:" in page
 
 

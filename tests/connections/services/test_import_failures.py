@@ -88,7 +88,7 @@ def test_days_of_nothing_but_failures_show_error_not_reauth(activities, http, ru
     status = _status(activities)
 
     assert status.label.startswith("Error: not answering since ")
-    since = f"{timezone.now() - timedelta(days=4):%-d %B}"
+    since = f"{timezone.now() - timedelta(days=4):%-d %b}"
     assert status.explanation == (
         f"Fitbit & Pixel Watch has not answered since {since}. "
         "We keep trying automatically; nothing for you to do yet."

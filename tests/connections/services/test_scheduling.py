@@ -203,6 +203,7 @@ def test_setup_schedules_is_idempotent(db):
     call_command("setup_schedules", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     assert sorted(Schedule.objects.values_list("func", "minutes")) == [
+        ("connections.tasks.count_health", 5),
         ("connections.tasks.dispatch_imports", 1),
         ("connections.tasks.provider_upkeep", 6 * 60),
         ("connections.tasks.prune_push_log", 24 * 60),
