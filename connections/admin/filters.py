@@ -10,7 +10,7 @@ from django.utils import timezone
 from connections.providers import PROVIDERS
 from connections.selectors import STATUSES, status_q
 
-__all__ = ["FailingFilter", "ProviderFilter", "StatusFilter", "status_q"]
+__all__ = ["FailingFilter", "ProviderFilter", "RunProviderFilter", "StatusFilter", "status_q"]
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -27,14 +27,24 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 class ProviderFilter(admin.SimpleListFilter):
+    """By provider; `field` is the path to the provider's id from the listed model."""
+
     title = "provider"
     parameter_name = "provider"
+    field = "provider"
 
     def lookups(self, request, model_admin):
         return [(spec.id, spec.name) for spec in PROVIDERS.values()]
 
     def queryset(self, request, queryset):
-        return queryset.filter(provider=self.value()) if self.value() else queryset
+        # An unknown value (a hand-edited URL) filters nothing rather than failing the page.
+        if self.value() not in PROVIDERS:
+            return queryset
+        return queryset.filter(**{self.field: self.value()})
+
+
+class RunProviderFilter(ProviderFilter):
+    field = "connection__provider"
 
 
 class FailingFilter(admin.SimpleListFilter):

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from connections.admin.actions import OperateMixin
 from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin, relative
+from connections.admin.filters import ProviderFilter, RunProviderFilter
 from connections.models import ConnectionEvent, Credential, ImportRun, Revocation, SetAsideRecord
-from connections.providers import PROVIDERS, spec_for
+from connections.providers import spec_for
 from records.admin import HEALTH_DATA, log_record_view
 
 ERROR_CODES = [
@@ -47,28 +48,6 @@ class ErrorCodeFilter(admin.SimpleListFilter):
         return queryset.filter(error_code=self.value()) if self.value() else queryset
 
 
-class CredentialProviderFilter(admin.SimpleListFilter):
-    title = "provider"
-    parameter_name = "provider"
-
-    def lookups(self, request, model_admin):
-        return [(spec.id, spec.name) for spec in PROVIDERS.values()]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(provider=self.value()) if self.value() else queryset
-
-
-class RunProviderFilter(admin.SimpleListFilter):
-    title = "provider"
-    parameter_name = "provider"
-
-    def lookups(self, request, model_admin):
-        return [(spec.id, spec.name) for spec in PROVIDERS.values()]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(connection__provider=self.value()) if self.value() else queryset
-
-
 class ExpiringFilter(admin.SimpleListFilter):
     title = "access token"
     parameter_name = "expires"
@@ -88,7 +67,7 @@ class ExpiringFilter(admin.SimpleListFilter):
 class CredentialAdmin(OperateMixin, admin.ModelAdmin):
     list_display = ("user", "provider_name", "account_label", "status", "expires", "refreshed")
     list_display_links = ("account_label",)
-    list_filter = ("status", CredentialProviderFilter, ExpiringFilter)
+    list_filter = ("status", ProviderFilter, ExpiringFilter)
     list_select_related = ("user",)
     search_fields = ("=id", "=account_uid", "user__email__iexact")
     search_help_text = "Exact e-mail address, grant id or provider account id."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -461,6 +462,19 @@ def test_an_unknown_filter_value_is_ignored_not_a_500(as_staff, connection_facto
     response = as_staff.get(f"/admin/connections/connection/{query}")
 
     assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("listing", ["connection", "credential", "importrun"])
+def test_an_unknown_provider_filter_lists_everything(as_staff, connection_factory, listing):
+    connection = connection_factory("owner@example.com")
+    ImportRun.objects.create(
+        connection=connection, claim_token=uuid.uuid4(), outcome=ImportRun.Outcome.OK
+    )
+
+    response = as_staff.get(f"/admin/connections/{listing}/?provider=bogus")
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
 
 
 @pytest.fixture
