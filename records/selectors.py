@@ -95,7 +95,7 @@ def _activity(r: Activity, today: date) -> list[Cell]:
         Cell(r.name or r.activity_type.replace("_", " ").capitalize()),
         Cell(fmt.duration(r.duration)),
         Cell(fmt.kilometres(r.distance_m)),
-        Cell(fmt.number(r.calories, "kcal")),
+        Cell(fmt.number(r.calories, "kcal"), wide=True),
         _source(r.provider),
     ]
 
@@ -132,7 +132,7 @@ def _daily(r: DailySummary, today: date) -> list[Cell]:
         _day(r.date, today=today),
         Cell(fmt.number(r.steps)),
         Cell(fmt.kilometres(r.distance_m)),
-        Cell(fmt.number(r.calories, "kcal")),
+        Cell(fmt.number(r.calories, "kcal"), wide=True),
         Cell(fmt.hours_minutes(r.active_minutes)),
         _source(r.provider),
     ]
@@ -168,6 +168,7 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "activities",
                 "activities",
                 ["When", "Activity", "Duration", "Distance", "Calories", "Source"],
+                wide_columns=("Calories",),
             ),
             Activity.objects.filter(**owned).order_by("-start", "-pk"),
             _activity,
@@ -216,6 +217,7 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "daily",
                 "daily summaries",
                 ["Day", "Steps", "Distance", "Calories", "Active", "Source"],
+                wide_columns=("Calories",),
             ),
             DailySummary.objects.filter(daily_values, **owned).order_by("-date", "-pk"),
             _daily,
