@@ -24,9 +24,10 @@ class ConnectionPageMixin:
     def failing(self, obj):
         if obj.failing_since is None:
             return "not failing"
-        return format_html(
-            "{} — {} day(s) with failures", relative(obj.failing_since), obj.failure_days
-        )
+        if not obj.failure_days:
+            return relative(obj.failing_since)
+        days = f"{obj.failure_days} day{'s' if obj.failure_days != 1 else ''}"
+        return format_html("{} — failures on {}", relative(obj.failing_since), days)
 
     @admin.display(description="last push")
     def last_hint(self, obj):

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from connections.admin.actions import BackfillForm, OperateMixin, earliest_backfill
 from connections.admin.common import (
@@ -80,7 +81,7 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
                     "next_run",
                     "last_success",
                     "failing",
-                    "short_error",
+                    "full_error",
                     "records_imported",
                     "last_hint",
                 )
@@ -170,7 +171,18 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
         return format_html(
             '<span title="{}">{}</span>',
             obj.last_error_message or obj.last_error_code,
-            obj.last_error_message[:60] or error_description(obj.last_error_code),
+            Truncator(obj.last_error_message).chars(60) or error_description(obj.last_error_code),
+        )
+
+    @admin.display(description="last error")
+    def full_error(self, obj):
+        if not obj.last_error_code:
+            return "—"
+        return format_html(
+            "{}<br><span class=\"help\">{} (code {})</span>",
+            obj.last_error_message or error_description(obj.last_error_code),
+            error_description(obj.last_error_code),
+            obj.last_error_code,
         )
 
     @admin.action(description="Import now", permissions=["operate"])

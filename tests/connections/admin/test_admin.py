@@ -522,3 +522,14 @@ def test_the_health_data_permission_shows_the_values_and_every_look_is_logged(
     look = StaffRecordView.objects.get()
     assert (look.staff, look.subject) == (support, connection.user)
     assert look.what == f"sleep session #{record.pk}"
+
+
+def test_the_connection_page_shows_the_whole_last_error(as_staff, connection_factory):
+    message = "Demo Health failed to answer (status 503: upstream connect error or disconnect)."
+    connection = connection_factory(last_error_code="unreachable", last_error_message=message)
+
+    page = page_text(as_staff.get(f"/admin/connections/connection/{connection.pk}/change/"))
+    listing = page_text(as_staff.get("/admin/connections/connection/"))
+
+    assert message in page
+    assert "Demo Health failed to answer (status 503: upstream connect …" in listing
