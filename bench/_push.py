@@ -52,11 +52,12 @@ def environment(url: str, port: int, keyset_url: str, redis: str | None) -> dict
     env = {
         "DATABASE_URL": url,
         "DEBUG": "0",
-        "SECRET_KEY": "bench-" + os.urandom(16).hex(),
+        "SECRET_KEY": "bench-" + os.urandom(32).hex(),
         "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "SECURE_SSL_REDIRECT": "0",
         "SANDBOX_ENABLED": "1",
+        "SANDBOX_ALLOW_IN_PRODUCTION": "1",  # the demo plays the provider here
         "SITE_URL": f"http://127.0.0.1:{port}",
         "DEMO_BASE_URL": f"http://127.0.0.1:{port}",
         "GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION": AUTHORIZATION,
