@@ -21,6 +21,7 @@ from connections.providers import PROVIDERS
 from connections.services.pacing import provider_paused_until
 
 RUN_TASK = "connections.tasks.run_import"
+BATCH_TASK = "connections.tasks.run_imports"
 BATCH = 500
 
 
@@ -72,11 +73,13 @@ def imports_dispatch_due(*, now: datetime | None = None, limit: int = BATCH) -> 
                 continue
             running[connection.provider] = running.get(connection.provider, 0) + 1
             chosen.append(connection)
-        runs = _claim(chosen, now=now)
+        runs = _claim(chosen, now=now, batched=True)
     return [run.pk for run in runs]
 
 
-def _claim(connections: list[Connection], *, now: datetime) -> list[ImportRun]:
+def _claim(
+    connections: list[Connection], *, now: datetime, batched: bool = False
+) -> list[ImportRun]:
     if not connections:
         return []
     ids = [c.pk for c in connections]
@@ -97,9 +100,27 @@ def _claim(connections: list[Connection], *, now: datetime) -> list[ImportRun]:
         runs.append(ImportRun(connection=connection, claim_token=connection.claim_token))
     Connection.objects.bulk_update(connections, ["claim_token", "claimed_until"])
     ImportRun.objects.bulk_create(runs)
-    run_ids = [run.pk for run in runs]
-    transaction.on_commit(lambda: _enqueue(run_ids))
+    if batched:
+        groups = _batches(runs)
+        transaction.on_commit(lambda: _enqueue_batches(groups))
+    else:
+        run_ids = [run.pk for run in runs]
+        transaction.on_commit(lambda: _enqueue(run_ids))
     return runs
+
+
+def _batches(runs: list[ImportRun]) -> list[list[int]]:
+    """The run ids in groups of at most IMPORT_CONCURRENCY, one provider to a group: a slow
+    provider then keeps only its own groups' workers waiting."""
+    size = max(1, settings.IMPORT_CONCURRENCY)
+    by_provider: dict[str, list[int]] = {}
+    for run in runs:
+        by_provider.setdefault(run.connection.provider, []).append(run.pk)
+    return [
+        ids[start : start + size]
+        for ids in by_provider.values()
+        for start in range(0, len(ids), size)
+    ]
 
 
 def _enqueue(run_ids: list[int]) -> None:
@@ -107,6 +128,16 @@ def _enqueue(run_ids: list[int]) -> None:
 
     for run_id in run_ids:
         async_task(RUN_TASK, run_id, group="imports")
+
+
+def _enqueue_batches(groups: list[list[int]]) -> None:
+    from django_q.tasks import async_task
+
+    for run_ids in groups:
+        if len(run_ids) == 1:
+            async_task(RUN_TASK, run_ids[0], group="imports")
+        else:
+            async_task(BATCH_TASK, run_ids, group="imports")
 
 
 class ImportAlreadyRunning(Exception):
