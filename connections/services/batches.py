@@ -31,26 +31,27 @@ logger = logging.getLogger(__name__)
 def import_runs_execute(*, run_ids: list[int]) -> dict[str, int]:
     """How many of the runs ended with each outcome ("gone": the run no longer exists), once
     every one of them has been executed, all at once. Never raises for one run's failure."""
-    if len(run_ids) <= 1:
-        return dict(Counter(_execute(run_id) for run_id in run_ids))
-    with ThreadPoolExecutor(max_workers=len(run_ids), thread_name_prefix="import") as pool:
-        outcomes = list(pool.map(_execute_on_own_connection, run_ids))
+    found = ImportRun.objects.in_bulk(run_ids)
+    runs = [found.get(run_id) for run_id in run_ids]
+    if len(runs) <= 1:
+        return dict(Counter(_execute(run) for run in runs))
+    with ThreadPoolExecutor(max_workers=len(runs), thread_name_prefix="import") as pool:
+        outcomes = list(pool.map(_execute_on_own_connection, runs))
     return dict(Counter(outcomes))
 
 
-def _execute(run_id: int) -> str:
-    run = ImportRun.objects.filter(pk=run_id).first()
+def _execute(run: ImportRun | None) -> str:
     if run is None:
         return "gone"
     return import_run_execute(run=run).outcome
 
 
-def _execute_on_own_connection(run_id: int) -> str:
+def _execute_on_own_connection(run: ImportRun | None) -> str:
     try:
-        return _execute(run_id)
+        return _execute(run)
     except Exception:  # noqa: BLE001 - one run's database trouble must not end the others
         # The run stays open; its claim lapses and the dispatcher hands it out again.
-        logger.exception("Import run %s stopped before it could record its outcome", run_id)
+        logger.exception("Import run %s stopped before it could record its outcome", run.pk)
         return "error"
     finally:
         connections.close_all()  # this thread's connections only; the thread ends with the batch

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from connections.messages import run_problem
@@ -316,9 +316,11 @@ def _jittered(delta: timedelta, low: float = 0.9, high: float = 1.1) -> timedelt
 
 def _release(connection: Connection, run: ImportRun, **fields) -> None:
     """Saves the connection's outcome and gives up the claim, if it is still this run's."""
-    Connection.objects.filter(pk=connection.pk).update(**fields)
-    Connection.objects.filter(pk=connection.pk, claim_token=run.claim_token).update(
-        claim_token=None, claimed_until=None
+    mine = Q(claim_token=run.claim_token)  # one statement: a newer claim is left alone
+    Connection.objects.filter(pk=connection.pk).update(
+        **fields,
+        claim_token=Case(When(mine, then=None), default=F("claim_token")),
+        claimed_until=Case(When(mine, then=None), default=F("claimed_until")),
     )
 
 
