@@ -1,7 +1,7 @@
 """django-q2 tasks: triggers only, each a door into one service (the database is the truth)."""
 
 from connections.models import ImportRun
-from connections.services.batches import import_runs_execute
+from connections.services.batches import import_batch_execute
 from connections.services.expiry import credentials_warn_expiring
 from connections.services.health import health_refresh
 from connections.services.imports import import_run_execute
@@ -24,7 +24,7 @@ def run_import(run_id: int) -> str:
 
 
 def run_imports(run_ids: list[int]) -> dict[str, int]:
-    return import_runs_execute(run_ids=run_ids)
+    return import_batch_execute(run_ids=run_ids)
 
 
 def dispatch_imports() -> int:

@@ -134,10 +134,7 @@ def _enqueue_batches(groups: list[list[int]]) -> None:
     from django_q.tasks import async_task
 
     for run_ids in groups:
-        if len(run_ids) == 1:
-            async_task(RUN_TASK, run_ids[0], group="imports")
-        else:
-            async_task(BATCH_TASK, run_ids, group="imports")
+        async_task(BATCH_TASK, run_ids, group="imports")
 
 
 class ImportAlreadyRunning(Exception):
