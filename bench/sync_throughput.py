@@ -211,8 +211,8 @@ import django, sys, time
 django.setup()
 from connections.services.scheduling import imports_dispatch_due
 while True:
-    if not imports_dispatch_due():
-        time.sleep(0.05)
+    imports_dispatch_due()
+    time.sleep(float(sys.argv[1]))
 """
 
 
@@ -287,7 +287,10 @@ def one_latency(args, env: dict[str, str], checkout: Path, latency: int, queries
     double.reset()
     began = time.perf_counter()
     dispatcher = start_process(
-        [sys.executable, "-c", DISPATCHER], run_env, "/tmp/bench-sync-dispatcher.log", cwd=checkout
+        [sys.executable, "-c", DISPATCHER, str(args.dispatch_every)],
+        run_env,
+        "/tmp/bench-sync-dispatcher.log",
+        cwd=checkout,
     )
     try:
         deadline = time.monotonic() + args.max_seconds
@@ -311,8 +314,19 @@ def one_latency(args, env: dict[str, str], checkout: Path, latency: int, queries
         .annotate(n=Count("id"))
         .values_list("outcome", "n")
     )
+    import statistics
+
+    spans = list(
+        ImportRun.objects.filter(connection_id__in=ids, queued_at__gte=since).values_list(
+            "queued_at", "started_at", "finished_at"
+        )
+    )
+    waits = [(started - queued).total_seconds() for queued, started, _f in spans if started]
+    runs = [(finished - started).total_seconds() for _q, started, finished in spans if started]
     n = len(ids)
     return {
+        "wait": statistics.median(waits),
+        "run": statistics.median(runs),
         "latency": latency,
         "syncs_per_s": n / elapsed,
         "requests": sum(double.counts.values()) / n,
@@ -355,6 +369,9 @@ def main() -> None:
     parser.add_argument("--concurrency", default=None, help="IMPORT_CONCURRENCY for the workers")
     parser.add_argument("--latency", type=int, nargs="+", default=[0, 100, 300])
     parser.add_argument("--max-seconds", type=float, default=240)
+    parser.add_argument(
+        "--dispatch-every", type=float, default=1.0, help="seconds between dispatches"
+    )
     args = parser.parse_args()
     checkout = Path(args.checkout).resolve()
 
@@ -387,14 +404,14 @@ def main() -> None:
         )
         print(
             "  latency  syncs/s  requests/sync (token)  statements/sync  CPU s/sync  "
-            "worker RSS MB  outcomes"
+            "worker RSS MB  median wait/run s  outcomes"
         )
         for latency in args.latency:
             r = one_latency(args, env, checkout, latency, queries)
             print(
                 f"  {r['latency']:4d} ms  {r['syncs_per_s']:7.1f}  {r['requests']:8.2f} "
                 f"({r['token_requests']:.2f})       {r['queries']:10.1f}     {r['cpu']:8.4f}  "
-                f"{r['rss']:12.0f}  {r['outcomes']}",
+                f"{r['rss']:12.0f}  {r['wait']:6.2f}/{r['run']:.2f}  {r['outcomes']}",
                 flush=True,
             )
     finally:

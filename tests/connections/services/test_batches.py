@@ -307,3 +307,60 @@ def test_a_hanging_provider_does_not_hold_up_another_providers_import_in_the_sam
     assert SleepSession.objects.filter(provider="demo").exists()
     google.refresh_from_db()
     assert google.claimed_until is None and google.next_run_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_finished_batch_hands_out_what_its_providers_cap_held_back(
+    settings, google_grant, http, monkeypatch, run_tasks, django_capture_on_commit_callbacks
+):
+    import dataclasses
+
+    from connections.providers import PROVIDERS
+
+    spec = dataclasses.replace(PROVIDERS["google_health"], max_concurrent_imports=2)
+    monkeypatch.setitem(PROVIDERS, "google_health", spec)
+    settings.IMPORT_CONCURRENCY = 1
+    connections = [c for _ in range(5) for c in google_grant("sleep")]
+    http.add("GET", DATA_POINTS, json={"dataPoints": []})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(imports_dispatch_due()) == 2  # the cap; no scheduled dispatch follows
+
+    done = run_tasks()
+
+    assert {func for func, _result in done} == {"connections.tasks.run_imports"}
+    ok = ImportRun.objects.filter(outcome=ImportRun.Outcome.OK)
+    assert sorted(ok.values_list("connection_id", flat=True)) == sorted(c.pk for c in connections)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batchs_threads_take_on_the_next_due_imports_within_the_providers_cap(
+    settings, google_grant, http, monkeypatch
+):
+    import dataclasses
+
+    from connections.providers import PROVIDERS
+
+    spec = dataclasses.replace(PROVIDERS["google_health"], max_concurrent_imports=2)
+    monkeypatch.setitem(PROVIDERS, "google_health", spec)
+    settings.IMPORT_CONCURRENCY = 2
+    connections = [c for _ in range(6) for c in google_grant("sleep")]
+    seen_at_once = []
+    lock = threading.Lock()
+
+    def data_points(request):
+        with lock:
+            seen_at_once.append(Connection.objects.filter(claimed_until__gt=timezone.now()).count())
+        return 200, {"Content-Type": "application/json"}, '{"dataPoints": []}'
+
+    http.add_callback("GET", DATA_POINTS, callback=data_points)
+    batch = imports_dispatch_due()
+    assert len(batch) == 2
+
+    from connections.services.batches import import_batch_execute
+
+    outcomes = import_batch_execute(run_ids=batch)
+
+    assert outcomes == {ImportRun.Outcome.OK: 6}  # one task, every due connection
+    assert max(seen_at_once) <= 2  # never more claims than the cap
+    ok = ImportRun.objects.filter(outcome=ImportRun.Outcome.OK)
+    assert sorted(ok.values_list("connection_id", flat=True)) == sorted(c.pk for c in connections)
