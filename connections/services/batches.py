@@ -2,18 +2,19 @@
 
 The dispatcher claims connections exactly as before (the claim in each connection's row, one
 ImportRun per claim) and hands a worker up to IMPORT_CONCURRENCY runs in one task. Each run gets
-a thread of its own and, through Django, a database connection of its own, closed when the run
-ends; each run is the ordinary `import_run_execute`, so every guarantee holds as it does for one
+a thread of its own and, through Django, a database connection of its own, closed when the
+thread ends; each run is the ordinary `import_run_execute`, so every guarantee holds as it does for one
 run alone: the one token door (its row lock single-flights a refresh across threads as across
 processes), the cursor moved in each page's transaction, a run delivered twice doing nothing, and
 a worker killed mid-batch losing nothing (each claim lapses and is dispatched again).
 
 A thread that finished its run claims the next due connection itself (within its provider's cap,
 the claim in the row as the dispatcher makes it) for a few seconds, so threads never idle while
-claims wait in the queue. Every run of the task shares the task's time budget (budgets.py),
-so each ends before django-q2 kills the task. A slow or hanging provider holds only its own runs' threads, each request for at
-most the HTTP timeout: runs of other providers in the same batch finish and are written without
-waiting for it.
+claims wait in the queue; a task's threads number IMPORT_CONCURRENCY even when the dispatcher
+handed it fewer runs. Every run of the task shares the task's time budget (budgets.py), so each
+ends before django-q2 kills the task. A slow or hanging provider holds only its own runs'
+threads, each request for at most the HTTP timeout: runs of other providers finish and are
+written without waiting for it.
 """
 
 from __future__ import annotations
@@ -60,8 +61,12 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
     found = ImportRun.objects.in_bulk(run_ids)
     runs = [found.get(run_id) for run_id in run_ids]
 
-    def work(run: ImportRun | None) -> list[str]:
-        outcomes = [_execute(run, deadline)]
+    # Taking more work, every thread of IMPORT_CONCURRENCY runs: the ones without a run of the
+    # batch start by claiming one.
+    slots = max(len(runs), settings.IMPORT_CONCURRENCY if more_until > started else 0)
+
+    def work(slot: int) -> list[str]:
+        outcomes = [_execute(runs[slot], deadline)] if slot < len(runs) else []
         while time.monotonic() < more_until:
             run = import_claim_next()
             if run is None:
@@ -69,10 +74,10 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
             outcomes.append(_execute(run, deadline))
         return outcomes
 
-    if len(runs) <= 1:
-        return dict(Counter(outcome for run in runs for outcome in work(run)))
-    with ThreadPoolExecutor(max_workers=len(runs), thread_name_prefix="import") as pool:
-        done = list(pool.map(partial(_on_own_connection, work), runs))
+    if slots <= 1:
+        return dict(Counter(outcome for slot in range(slots) for outcome in work(slot)))
+    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="import") as pool:
+        done = list(pool.map(partial(_on_own_connection, work), range(slots)))
     return dict(Counter(outcome for outcomes in done for outcome in outcomes))
 
 
@@ -82,12 +87,12 @@ def _execute(run: ImportRun | None, deadline: float) -> str:
     return import_run_execute(run=run, deadline=deadline).outcome
 
 
-def _on_own_connection(work, run: ImportRun | None) -> list[str]:
+def _on_own_connection(work, slot: int) -> list[str]:
     try:
-        return work(run)
+        return work(slot)
     except Exception:  # noqa: BLE001 - one run's database trouble must not end the others
         # The run stays open; its claim lapses and the dispatcher hands it out again.
-        logger.exception("Import run %s stopped before it could record its outcome", run and run.pk)
+        logger.exception("An import thread stopped before its run could record its outcome")
         return ["error"]
     finally:
         connections.close_all()  # this thread's connections only; the thread ends with the batch
