@@ -3,10 +3,11 @@
 The dispatcher claims connections exactly as before (the claim in each connection's row, one
 ImportRun per claim) and hands a worker up to IMPORT_CONCURRENCY runs in one task. Each run gets
 a thread of its own and, through Django, a database connection of its own, closed when the
-thread ends; each run is the ordinary `import_run_execute`, so every guarantee holds as it does for one
-run alone: the one token door (its row lock single-flights a refresh across threads as across
-processes), the cursor moved in each page's transaction, a run delivered twice doing nothing, and
-a worker killed mid-batch losing nothing (each claim lapses and is dispatched again).
+thread ends; each run is the ordinary `import_run_execute`, so every guarantee holds as it does
+for one run alone: the one token door (its row lock single-flights a refresh across threads as
+across processes), the cursor moved in each page's transaction, a run delivered twice doing
+nothing, and a worker killed mid-batch losing nothing (each claim lapses and is dispatched
+again).
 
 A thread that finished its run claims the next due connection itself (within its provider's cap,
 the claim in the row as the dispatcher makes it) for a few seconds, so threads never idle while

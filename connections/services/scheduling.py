@@ -123,15 +123,13 @@ def _claim(
         runs.append(ImportRun(connection=connection, claim_token=connection.claim_token))
     Connection.objects.bulk_update(connections, ["claim_token", "claimed_until"])
     ImportRun.objects.bulk_create(runs)
-    if not enqueue:
-        pass  # the caller runs it at once
-    elif batched:
+    if enqueue and batched:
         groups = _batches(runs)
         transaction.on_commit(lambda: _enqueue_batches(groups))
-    else:
+    elif enqueue:
         run_ids = [run.pk for run in runs]
         transaction.on_commit(lambda: _enqueue(run_ids))
-    return runs
+    return runs  # not enqueued: the caller runs them at once
 
 
 def _batches(runs: list[ImportRun]) -> list[list[int]]:
