@@ -72,10 +72,10 @@ def environment(url: str, port: int, keyset_url: str, redis: str | None) -> dict
     return env
 
 
-def start_process(args: list[str], env: dict[str, str], log: str) -> subprocess.Popen:
+def start_process(args: list[str], env: dict[str, str], log: str, cwd=ROOT) -> subprocess.Popen:
     return subprocess.Popen(  # noqa: S603 - our own processes
         args,
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=open(log, "ab"),  # noqa: SIM115

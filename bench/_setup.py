@@ -11,13 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def throwaway_database(kind: str) -> str:
+def throwaway_database(kind: str, prefix: str = "tendon_bench") -> str:
     """A DATABASE_URL for a fresh database of kind 'sqlite' or 'postgres'."""
     if kind == "sqlite":
         return f"sqlite:///{tempfile.mkdtemp(prefix='tendon-bench-')}/bench.sqlite3"
     import psycopg
 
-    name = f"tendon_bench_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     admin = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")

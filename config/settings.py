@@ -339,6 +339,15 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 IMPORT_INTERVAL_MINUTES = env.int("IMPORT_INTERVAL_MINUTES", default=60)
 IMPORT_BACKFILL_DAYS = env.int("IMPORT_BACKFILL_DAYS", default=30)
 SYNC_COOLDOWN_SECONDS = env.int("SYNC_COOLDOWN_SECONDS", default=60)  # between Sync now clicks
+# Imports one worker process runs at once, each on its own thread and database connection, while
+# they wait on providers (README, "Worker sizing"). SQLite takes one writer at a time: 1 there.
+IMPORT_CONCURRENCY = max(
+    1,
+    env.int(
+        "IMPORT_CONCURRENCY",
+        default=1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 8,
+    ),
+)
 
 # Push (webhooks at /webhooks/<provider>/): a provider's notification makes the connection due
 # at once; polling stays as the safety net (README, "Push from Google Health").

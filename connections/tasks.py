@@ -1,6 +1,7 @@
 """django-q2 tasks: triggers only, each a door into one service (the database is the truth)."""
 
 from connections.models import ImportRun
+from connections.services.batches import import_batch_execute
 from connections.services.expiry import credentials_warn_expiring
 from connections.services.health import health_refresh
 from connections.services.imports import import_run_execute
@@ -20,6 +21,10 @@ def run_import(run_id: int) -> str:
     if run is None:
         return "gone"
     return import_run_execute(run=run).outcome
+
+
+def run_imports(run_ids: list[int]) -> dict[str, int]:
+    return import_batch_execute(run_ids=run_ids)
 
 
 def dispatch_imports() -> int:

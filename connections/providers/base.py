@@ -220,9 +220,17 @@ class PageGuard:
         return token
 
 
-def new_session() -> requests.Session:
+def new_session(*, pool: str | None = None, pool_size: int = 10) -> requests.Session:
+    """A session of its own; with `pool` (a provider id) its connections come from the
+    process's shared, kept-alive pool for that provider (providers/pools.py)."""
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
+    if pool:
+        from connections.providers.pools import shared_adapter
+
+        adapter = shared_adapter(pool, size=pool_size)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
     return session
 
 

@@ -112,13 +112,15 @@ class ProviderSpec:
         return settings.PROVIDER_ENDPOINTS[self.id]
 
     def client(self, *, client_id: str, client_secret: str):
-        """An API client for this provider, configured from settings and the OAuth app."""
-        from connections.providers.base import ClientConfig
+        """An API client for this provider, configured from settings and the OAuth app; its
+        requests go through the process's kept-alive connections to the provider."""
+        from connections.providers.base import ClientConfig, new_session
 
         config: ClientConfig = ClientConfig(
             client_id=client_id, client_secret=client_secret, **self.endpoints()
         )
-        return self.client_class(config, name=self.account_owner)
+        session = new_session(pool=self.id, pool_size=settings.IMPORT_CONCURRENCY)
+        return self.client_class(config, name=self.account_owner, session=session)
 
 
 def unavailable_spec(provider_id: str) -> ProviderSpec:

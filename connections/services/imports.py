@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from connections.messages import run_problem
@@ -64,8 +64,10 @@ class Progress:
     finished: bool = False
 
 
-def import_run_execute(*, run: ImportRun) -> ImportRun:
+def import_run_execute(*, run: ImportRun, deadline: float | None = None) -> ImportRun:
     """The run, executed and finished; a run delivered twice or superseded does nothing.
+    `deadline` (time.monotonic()) ends it sooner than its own time budget would (a run started
+    late in a task that holds several).
 
     Never raises for a provider's failure: the run's outcome and the connection say what happened.
     """
@@ -79,7 +81,7 @@ def import_run_execute(*, run: ImportRun) -> ImportRun:
         if skip:
             _stopped(run, connection, ImportRun.Outcome.SKIPPED, *skip)
             return run
-        _import(run, connection, progress)
+        _import(run, connection, progress, deadline=deadline)
     except NeedsReauthorization as error:
         _stopped(run, connection, ImportRun.Outcome.FAILED, "needs_reauth", str(error))
     except ScopeMissing as error:
@@ -142,10 +144,12 @@ def _reason_to_skip(connection: Connection) -> tuple[str, str] | None:
     return None
 
 
-def _import(run: ImportRun, connection: Connection, progress: Progress) -> None:
+def _import(
+    run: ImportRun, connection: Connection, progress: Progress, *, deadline: float | None
+) -> None:
     spec = PROVIDERS[connection.provider]
     client = provider_client(provider_id=connection.provider)
-    deadline = time.monotonic() + run_time_budget()
+    deadline = min(time.monotonic() + run_time_budget(), deadline or float("inf"))
     client.deadline = deadline  # paging loops inside a client stop there too
     connection_reread(run=run, connection=connection, client=client, fetch=feed_page)
     run_end = timezone.now()
@@ -316,9 +320,11 @@ def _jittered(delta: timedelta, low: float = 0.9, high: float = 1.1) -> timedelt
 
 def _release(connection: Connection, run: ImportRun, **fields) -> None:
     """Saves the connection's outcome and gives up the claim, if it is still this run's."""
-    Connection.objects.filter(pk=connection.pk).update(**fields)
-    Connection.objects.filter(pk=connection.pk, claim_token=run.claim_token).update(
-        claim_token=None, claimed_until=None
+    mine = Q(claim_token=run.claim_token)  # one statement: a newer claim is left alone
+    Connection.objects.filter(pk=connection.pk).update(
+        **fields,
+        claim_token=Case(When(mine, then=None), default=F("claim_token")),
+        claimed_until=Case(When(mine, then=None), default=F("claimed_until")),
     )
 
 

@@ -21,6 +21,7 @@ from connections.providers import PROVIDERS
 from connections.services.pacing import provider_paused_until
 
 RUN_TASK = "connections.tasks.run_import"
+BATCH_TASK = "connections.tasks.run_imports"
 BATCH = 500
 
 
@@ -49,34 +50,59 @@ def imports_dispatch_due(*, now: datetime | None = None, limit: int = BATCH) -> 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        candidates = list(
-            due_connections(now=now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .only("pk", "provider")[:limit]
-        )
-        running = {}
-        if candidates:
-            running = dict(
-                Connection.objects.filter(claimed_until__isnull=False, claimed_until__gt=now)
-                .values_list("provider")
-                .annotate(n=Count("id"))
-                .values_list("provider", "n")
-            )
-        chosen = []
-        # A provider that paused the whole application waits; one cache read per provider.
-        paused = {p for p in {c.provider for c in candidates} if provider_paused_until(p)}
-        for connection in candidates:
-            spec = PROVIDERS.get(connection.provider)
-            cap = spec.max_concurrent_imports if spec and connection.provider not in paused else 0
-            if running.get(connection.provider, 0) >= cap:
-                continue
-            running[connection.provider] = running.get(connection.provider, 0) + 1
-            chosen.append(connection)
-        runs = _claim(chosen, now=now)
+        chosen = _due_within_caps(now=now, lookahead=limit, limit=limit)
+        runs = _claim(chosen, now=now, batched=True)
     return [run.pk for run in runs]
 
 
-def _claim(connections: list[Connection], *, now: datetime) -> list[ImportRun]:
+NEXT_LOOKAHEAD = 20  # due connections looked at to find one whose provider has room
+
+
+def import_claim_next(*, now: datetime | None = None) -> ImportRun | None:
+    """A run of the most overdue connection whose provider has room under its cap, claimed for
+    the caller to execute at once (nothing is enqueued); None when there is none. A worker
+    thread that finished its import takes its next one this way (services/batches.py)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        chosen = _due_within_caps(now=now, lookahead=NEXT_LOOKAHEAD, limit=1)
+        runs = _claim(chosen, now=now, enqueue=False)
+    return runs[0] if runs else None
+
+
+def _due_within_caps(*, now: datetime, lookahead: int, limit: int) -> list[Connection]:
+    """Up to `limit` due connections, row-locked, within their providers' caps (a claim in
+    any process counts); call inside a transaction."""
+    candidates = list(
+        due_connections(now=now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .only("pk", "provider")[:lookahead]
+    )
+    running = {}
+    if candidates:
+        running = dict(
+            Connection.objects.filter(claimed_until__isnull=False, claimed_until__gt=now)
+            .values_list("provider")
+            .annotate(n=Count("id"))
+            .values_list("provider", "n")
+        )
+    chosen: list[Connection] = []
+    # A provider that paused the whole application waits; one cache read per provider.
+    paused = {p for p in {c.provider for c in candidates} if provider_paused_until(p)}
+    for connection in candidates:
+        spec = PROVIDERS.get(connection.provider)
+        cap = spec.max_concurrent_imports if spec and connection.provider not in paused else 0
+        if running.get(connection.provider, 0) >= cap:
+            continue
+        running[connection.provider] = running.get(connection.provider, 0) + 1
+        chosen.append(connection)
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+def _claim(
+    connections: list[Connection], *, now: datetime, batched: bool = False, enqueue: bool = True
+) -> list[ImportRun]:
     if not connections:
         return []
     ids = [c.pk for c in connections]
@@ -97,9 +123,27 @@ def _claim(connections: list[Connection], *, now: datetime) -> list[ImportRun]:
         runs.append(ImportRun(connection=connection, claim_token=connection.claim_token))
     Connection.objects.bulk_update(connections, ["claim_token", "claimed_until"])
     ImportRun.objects.bulk_create(runs)
-    run_ids = [run.pk for run in runs]
-    transaction.on_commit(lambda: _enqueue(run_ids))
-    return runs
+    if enqueue and batched:
+        groups = _batches(runs)
+        transaction.on_commit(lambda: _enqueue_batches(groups))
+    elif enqueue:
+        run_ids = [run.pk for run in runs]
+        transaction.on_commit(lambda: _enqueue(run_ids))
+    return runs  # not enqueued: the caller runs them at once
+
+
+def _batches(runs: list[ImportRun]) -> list[list[int]]:
+    """The run ids in groups of at most IMPORT_CONCURRENCY, one provider to a group: a slow
+    provider then keeps only its own groups' workers waiting."""
+    size = max(1, settings.IMPORT_CONCURRENCY)
+    by_provider: dict[str, list[int]] = {}
+    for run in runs:
+        by_provider.setdefault(run.connection.provider, []).append(run.pk)
+    return [
+        ids[start : start + size]
+        for ids in by_provider.values()
+        for start in range(0, len(ids), size)
+    ]
 
 
 def _enqueue(run_ids: list[int]) -> None:
@@ -107,6 +151,13 @@ def _enqueue(run_ids: list[int]) -> None:
 
     for run_id in run_ids:
         async_task(RUN_TASK, run_id, group="imports")
+
+
+def _enqueue_batches(groups: list[list[int]]) -> None:
+    from django_q.tasks import async_task
+
+    for run_ids in groups:
+        async_task(BATCH_TASK, run_ids, group="imports")
 
 
 class ImportAlreadyRunning(Exception):

@@ -67,8 +67,9 @@ def test_two_workers_import_each_due_connection_exactly_once(user_factory, worke
     if db.vendor != "postgresql" or "redis" not in django_settings.Q_CLUSTER:
         pytest.skip("needs PostgreSQL and the Redis broker (CI's third pass)")
     connections = _granted_connections(user_factory)
-    worker_factory(IMPORT_BACKFILL_DAYS="3", Q_WORKERS="2")
-    worker_factory(IMPORT_BACKFILL_DAYS="3", Q_WORKERS="2")
+    # Each worker imports up to 8 runs at once (run_imports), as PostgreSQL's default has it.
+    worker_factory(IMPORT_BACKFILL_DAYS="3", Q_WORKERS="2", IMPORT_CONCURRENCY="8")
+    worker_factory(IMPORT_BACKFILL_DAYS="3", Q_WORKERS="2", IMPORT_CONCURRENCY="8")
 
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

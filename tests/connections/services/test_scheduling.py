@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django_q.brokers import get_broker
+from django_q.signing import SignedPackage
 
 from connections.models import Connection, Credential, ImportRun
 from connections.services.imports import import_run_execute
@@ -67,7 +68,12 @@ def test_dispatch_claims_each_due_connection_once(
         second = imports_dispatch_due()
 
     assert len(first) == 3 and second == []
-    assert queue.queue_size() == 3
+    queued = []  # one task per group of up to IMPORT_CONCURRENCY runs
+    while queue.queue_size():
+        for ack_id, payload in queue.dequeue() or []:
+            queued += SignedPackage.loads(payload)["args"][0]
+            queue.acknowledge(ack_id)
+    assert sorted(queued) == sorted(first)
     assert Connection.objects.filter(claimed_until__gt=timezone.now()).count() == 3
 
 

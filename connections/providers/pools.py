@@ -1,0 +1,44 @@
+"""Kept-alive HTTP connections to a provider, shared by every thread of a worker process.
+
+Each client still gets a requests.Session of its own: headers, cookies and a session's
+`tendon_timeout` are per client, so nothing one person's import receives (a cookie) can travel
+with another person's request. Only the transport is shared: one HTTPAdapter per provider per
+process, whose urllib3 connection pools are thread-safe. Imports running at once on threads
+(connections/services/batches.py) then reuse warm TCP and TLS connections instead of opening
+new ones for every import.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from requests.adapters import HTTPAdapter
+
+_lock = threading.Lock()
+_adapters: dict[str, HTTPAdapter] = {}
+_owner_pid = os.getpid()
+
+
+class SharedAdapter(HTTPAdapter):
+    """An adapter that outlives the sessions it is mounted on: closing one of them (or a
+    `with` block around it) must not close the connections the other threads are using."""
+
+    def close(self) -> None:
+        pass
+
+
+def shared_adapter(pool: str, *, size: int) -> HTTPAdapter:
+    """The process's adapter for `pool` (a provider id), holding up to `size` kept-alive
+    connections per host. A forked child makes its own: sockets are never shared across
+    processes."""
+    global _owner_pid
+    with _lock:
+        if os.getpid() != _owner_pid:
+            _adapters.clear()
+            _owner_pid = os.getpid()
+        adapter = _adapters.get(pool)
+        if adapter is None:
+            adapter = SharedAdapter(pool_connections=4, pool_maxsize=max(10, size))
+            _adapters[pool] = adapter
+        return adapter

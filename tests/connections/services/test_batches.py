@@ -1,0 +1,366 @@
+"""Several imports at once in one worker: the dispatcher's batches, and every guarantee of a
+single import kept when runs share a process (token door, cursor, outcomes, slow providers)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.signing import SignedPackage
+
+from connections.models import Connection, Credential, ImportRun
+from connections.providers.google_health.scopes import ACTIVITY, HEALTH_METRICS, SLEEP
+from connections.services.batches import import_runs_execute
+from connections.services.scheduling import connection_import_now, imports_dispatch_due
+from records.models import Activity, BodyMeasurement, DailySummary, DailyValue, SleepSession
+from tests.conftest import GOOGLE
+
+DATA_POINTS = re.compile(re.escape(GOOGLE["api_url"]) + r"/v4/users/me/dataTypes/.*")
+
+
+@pytest.fixture
+def queue():
+    """The configured broker (ORM or Redis), emptied."""
+    broker = get_broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()
+
+
+def queued(broker) -> list[tuple[str, tuple]]:
+    """The tasks waiting in the broker, as (function, arguments)."""
+    tasks = []
+    while broker.queue_size():
+        for ack_id, payload in broker.dequeue() or []:
+            task = SignedPackage.loads(payload)
+            tasks.append((task["func"], tuple(task["args"])))
+            broker.acknowledge(ack_id)
+    return tasks
+
+
+@pytest.fixture
+def google_grant(user_factory, google_app):
+    """A person's Google grant with a valid access token and the given feeds, all due now, last
+    imported an hour ago (a steady state)."""
+
+    def make(*feeds: str, expires_in: timedelta = timedelta(hours=1)) -> list[Connection]:
+        owner = user_factory()
+        now = timezone.now()
+        credential = Credential.objects.create(
+            user=owner,
+            provider="google_health",
+            account_uid=f"acct-{owner.pk}",
+            access_token="old-access",
+            refresh_token="old-refresh",
+            expires_at=now + expires_in,
+            last_refreshed_at=now - timedelta(minutes=1),
+            scopes=[ACTIVITY, SLEEP, HEALTH_METRICS],
+        )
+        return [
+            Connection.objects.create(
+                user=owner,
+                provider="google_health",
+                feed=feed,
+                account_uid=credential.account_uid,
+                credential=credential,
+                cursor=now - timedelta(hours=1),
+                last_success_at=now - timedelta(hours=1),
+                next_run_at=now - timedelta(seconds=1),
+            )
+            for feed in feeds
+        ]
+
+    return make
+
+
+def _records() -> dict[str, list[tuple]]:
+    def rows(model, *skip: str) -> list[tuple]:
+        fields = [
+            f.attname
+            for f in model._meta.fields
+            if f.name not in ("id", "imported_at", "updated_at", *skip)
+        ]
+        return sorted(model.objects.values_list(*fields))
+
+    return {
+        "activities": rows(Activity),
+        "sleep": rows(SleepSession),
+        "body": rows(BodyMeasurement),
+        "daily": rows(DailySummary),
+        "daily_values": rows(DailyValue),
+    }
+
+
+@pytest.mark.django_db
+def test_dispatcher_hands_out_due_runs_in_groups_of_import_concurrency(
+    settings, google_grant, queue, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_CONCURRENCY = 4
+    for _ in range(10):
+        google_grant("sleep")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_ids = imports_dispatch_due()
+
+    tasks = queued(queue)
+    assert [func for func, _args in tasks] == ["connections.tasks.run_imports"] * 3
+    assert [len(args[0]) for _func, args in tasks] == [4, 4, 2]
+    assert sorted(i for _func, args in tasks for i in args[0]) == sorted(run_ids)
+
+
+@pytest.mark.django_db
+def test_a_batch_never_exceeds_the_providers_cap_on_imports_at_once(
+    settings, google_grant, queue, monkeypatch, django_capture_on_commit_callbacks
+):
+    import dataclasses
+
+    from connections.providers import PROVIDERS
+
+    spec = dataclasses.replace(PROVIDERS["google_health"], max_concurrent_imports=3)
+    monkeypatch.setitem(PROVIDERS, "google_health", spec)
+    settings.IMPORT_CONCURRENCY = 8
+    for _ in range(10):
+        google_grant("sleep")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = imports_dispatch_due()
+        second = imports_dispatch_due()
+
+    assert len(first) == 3 and second == []
+    assert queued(queue) == [("connections.tasks.run_imports", (first,))]
+    assert Connection.objects.filter(claimed_until__gt=timezone.now()).count() == 3
+
+
+@pytest.mark.django_db
+def test_sync_now_still_enqueues_its_run_alone_to_start_at_once(
+    settings, google_grant, queue, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_CONCURRENCY = 8
+    (connection,) = google_grant("sleep")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = connection_import_now(connection=connection)
+
+    assert queued(queue) == [("connections.tasks.run_import", (run.pk,))]
+
+
+@pytest.mark.django_db
+def test_steady_state_sync_asks_one_request_and_writes_only_the_runs_bookkeeping(
+    google_grant, http, django_assert_max_num_queries
+):
+    (connection,) = google_grant("sleep")
+    credential_before = Credential.objects.values().get(pk=connection.credential_id)
+    http.add("GET", DATA_POINTS, json={"dataPoints": []})
+    run = connection_import_now(connection=connection)
+
+    with django_assert_max_num_queries(25):
+        outcomes = import_runs_execute(run_ids=[run.pk])
+
+    assert outcomes == {ImportRun.Outcome.OK: 1}
+    assert [call.request.method for call in http.calls] == ["GET"]  # no token refresh
+    credential_after = Credential.objects.values().get(pk=connection.credential_id)
+    for field in ("access_token", "refresh_token", "expires_at", "last_refreshed_at", "status"):
+        assert credential_after[field] == credential_before[field]
+    assert _records() == {k: [] for k in _records()}
+    finished = ImportRun.objects.get(pk=run.pk)
+    assert (finished.api_calls, finished.created_count, finished.updated_count) == (1, 0, 0)
+
+
+@pytest.mark.django_db
+def test_steady_state_sync_with_two_new_workouts_stores_them_with_one_request(google_grant, http):
+    from tests.conftest import fixture_json
+
+    (connection,) = google_grant("activities")
+    http.add("GET", DATA_POINTS, json=fixture_json("google_health", "exercise_page"))
+    run = connection_import_now(connection=connection)
+
+    import_runs_execute(run_ids=[run.pk])
+
+    assert len(http.calls) == 1
+    assert ImportRun.objects.get(pk=run.pk).created_count == Activity.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_feeds_of_one_grant_in_one_batch_spend_the_refresh_token_once(settings, google_grant, http):
+    settings.IMPORT_CONCURRENCY = 4
+    connections = google_grant(
+        "activities", "sleep", "body", "heart_rate", expires_in=timedelta(minutes=-1)
+    )
+    spent = []
+
+    def token_endpoint(request):
+        spent.append(request.body)
+        time.sleep(0.3)  # a slow provider widens the window for a race
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            '{"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 3600}',
+        )
+
+    http.add_callback("POST", GOOGLE["token_url"], callback=token_endpoint)
+    http.add("GET", DATA_POINTS, json={"dataPoints": []})
+    run_ids = imports_dispatch_due()
+    assert len(run_ids) == len(connections)
+
+    outcomes = import_runs_execute(run_ids=run_ids)
+
+    assert outcomes == {ImportRun.Outcome.OK: 4}
+    assert len(spent) == 1
+    credential = Credential.objects.get(pk=connections[0].credential_id)
+    assert (credential.access_token, credential.status) == ("new-access", "active")
+    assert {
+        c.request.headers["Authorization"] for c in http.calls if c.request.method == "GET"
+    } == {"Bearer new-access"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_imports_store_the_same_records_as_one_at_a_time(settings, demo_connected, user):
+    feeds = ("activities", "sleep", "body", "heart_rate", "daily")
+    connections = demo_connected(*feeds)
+
+    def import_all(*, at_once: bool) -> dict:
+        Connection.objects.filter(user=user).update(
+            cursor=None, next_run_at=timezone.now(), claimed_until=None, claim_token=None
+        )
+        run_ids = imports_dispatch_due()
+        batches = [run_ids] if at_once else [[run_id] for run_id in run_ids]
+        outcomes = [import_runs_execute(run_ids=batch) for batch in batches]
+        assert sum(o.get(ImportRun.Outcome.OK, 0) for o in outcomes) == len(connections)
+        return _records()
+
+    settings.IMPORT_CONCURRENCY = 1
+    one_at_a_time = import_all(at_once=False)
+    for model in (Activity, SleepSession, BodyMeasurement, DailySummary, DailyValue):
+        model.objects.all().delete()
+    settings.IMPORT_CONCURRENCY = len(feeds)
+    at_once = import_all(at_once=True)
+
+    assert all(one_at_a_time[kind] for kind in ("activities", "sleep", "body", "daily_values"))
+    assert at_once == one_at_a_time
+
+
+class HangingProvider:
+    """A provider that accepts connections and never answers, until the test ends."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.done = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        held = []
+        self.listener.settimeout(0.1)
+        while not self.done.is_set():
+            try:
+                peer, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            held.append(peer)  # read nothing, answer nothing
+        for peer in held:
+            peer.close()
+        self.listener.close()
+
+    def close(self) -> None:
+        self.done.set()
+
+
+@pytest.fixture
+def hanging_provider():
+    provider = HangingProvider()
+    yield provider
+    provider.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hanging_provider_does_not_hold_up_another_providers_import_in_the_same_batch(
+    settings, monkeypatch, hanging_provider, google_grant, demo_connected, http
+):
+    # A short HTTP timeout, so the hanging provider's request gives up within the test.
+    monkeypatch.setattr("connections.providers.base.TIMEOUT", (1, 1))
+    settings.PROVIDER_ENDPOINTS = {
+        **settings.PROVIDER_ENDPOINTS,
+        "google_health": {**GOOGLE, "api_url": hanging_provider.url},
+    }
+    http.add_passthru(hanging_provider.url)
+    demo = demo_connected("sleep")["sleep"]
+    (google,) = google_grant("sleep")
+    Connection.objects.filter(pk__in=[demo.pk, google.pk]).update(
+        next_run_at=timezone.now() - timedelta(seconds=1), claimed_until=None
+    )
+    runs = {ImportRun.objects.get(pk=pk).connection_id: pk for pk in imports_dispatch_due()}
+
+    import_runs_execute(run_ids=[runs[google.pk], runs[demo.pk]])
+
+    hung = ImportRun.objects.get(pk=runs[google.pk])
+    answered = ImportRun.objects.get(pk=runs[demo.pk])
+    assert (hung.outcome, hung.error_code) == (ImportRun.Outcome.FAILED, "unreachable")
+    assert "did not answer in time" in hung.error_message
+    assert answered.outcome == ImportRun.Outcome.OK
+    assert answered.finished_at < hung.finished_at
+    assert SleepSession.objects.filter(provider="demo").exists()
+    google.refresh_from_db()
+    assert google.claimed_until is None and google.next_run_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_finished_batch_hands_out_what_its_providers_cap_held_back(
+    settings, google_grant, http, monkeypatch, run_tasks, django_capture_on_commit_callbacks
+):
+    import dataclasses
+
+    from connections.providers import PROVIDERS
+
+    spec = dataclasses.replace(PROVIDERS["google_health"], max_concurrent_imports=2)
+    monkeypatch.setitem(PROVIDERS, "google_health", spec)
+    settings.IMPORT_CONCURRENCY = 1
+    connections = [c for _ in range(5) for c in google_grant("sleep")]
+    http.add("GET", DATA_POINTS, json={"dataPoints": []})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(imports_dispatch_due()) == 2  # the cap; no scheduled dispatch follows
+
+    done = run_tasks()
+
+    assert {func for func, _result in done} == {"connections.tasks.run_imports"}
+    ok = ImportRun.objects.filter(outcome=ImportRun.Outcome.OK)
+    assert sorted(ok.values_list("connection_id", flat=True)) == sorted(c.pk for c in connections)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batchs_threads_take_on_the_next_due_imports_within_the_providers_cap(
+    settings, google_grant, http, monkeypatch
+):
+    import dataclasses
+
+    from connections.providers import PROVIDERS
+
+    spec = dataclasses.replace(PROVIDERS["google_health"], max_concurrent_imports=2)
+    monkeypatch.setitem(PROVIDERS, "google_health", spec)
+    settings.IMPORT_CONCURRENCY = 2
+    connections = [c for _ in range(6) for c in google_grant("sleep")]
+    seen_at_once = []
+    lock = threading.Lock()
+
+    def data_points(request):
+        with lock:
+            seen_at_once.append(Connection.objects.filter(claimed_until__gt=timezone.now()).count())
+        return 200, {"Content-Type": "application/json"}, '{"dataPoints": []}'
+
+    http.add_callback("GET", DATA_POINTS, callback=data_points)
+    batch = imports_dispatch_due()
+    assert len(batch) == 2
+
+    from connections.services.batches import import_batch_execute
+
+    outcomes = import_batch_execute(run_ids=batch)
+
+    assert outcomes == {ImportRun.Outcome.OK: 6}  # one task, every due connection
+    assert max(seen_at_once) <= 2  # never more claims than the cap
+    ok = ImportRun.objects.filter(outcome=ImportRun.Outcome.OK)
+    assert sorted(ok.values_list("connection_id", flat=True)) == sorted(c.pk for c in connections)
