@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -14,8 +15,20 @@ admin.site.index_title = "Connections, people and their data"
 # Lists need the width: the app list is one click away (Home), not beside every page.
 admin.site.enable_nav_sidebar = False
 
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, the sandbox's)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
+
 urlpatterns = [
     path("", home, name="home"),
+    path("favicon.ico", FaviconView.as_view()),
     # Providers are managed on /connect/, never through allauth's own connections page.
     path("accounts/3rdparty/", RedirectView.as_view(pattern_name="connect", permanent=False)),
     path("accounts/notifications/", notification_preferences, name="notification_preferences"),

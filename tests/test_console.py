@@ -47,3 +47,10 @@ def test_an_email_printed_to_the_console_is_framed():
     assert "E-MAIL to a@b.c: Confirm your address" in printed
     assert "Follow the link." in printed
     assert printed.rstrip().endswith("=" * 79)
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")

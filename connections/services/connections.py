@@ -8,6 +8,7 @@ from django.utils import timezone
 from connections.models import Connection, ConnectionEvent
 from connections.providers import PROVIDERS
 from connections.services.events import event_record
+from connections.services.scheduling import imports_dispatch_soon
 
 
 class AuthorizationNeeded(Exception):
@@ -49,6 +50,7 @@ def connection_enable(*, connection: Connection, actor) -> Connection:
     connection.enabled = True
     connection.next_run_at = timezone.now()
     connection.save(update_fields=["enabled", "next_run_at", "updated_at"])
+    imports_dispatch_soon()
     event_record(
         connection=connection,
         kind=ConnectionEvent.Kind.ENABLED,
@@ -72,6 +74,7 @@ def connection_reset_cursor(*, connection: Connection, since, actor) -> Connecti
     connection.save(
         update_fields=["cursor", "chunk_start", "chunk_end", "chunk_token", "next_run_at"]
     )
+    imports_dispatch_soon()
     event_record(
         connection=connection,
         kind=ConnectionEvent.Kind.BACKFILL,

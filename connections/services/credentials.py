@@ -17,6 +17,7 @@ from connections.services.revocations import (
     revocation_queue,
     revocations_cancel,
 )
+from connections.services.scheduling import imports_dispatch_soon
 
 
 class ConnectRefused(Exception):
@@ -181,6 +182,7 @@ def _attach_connections(*, user, credential: Credential, feeds: list[str], now) 
             message=f"Access granted by {credential.account_label}.",
         )
         attached.append(connection)
+    imports_dispatch_soon()  # "Importing starts now": within seconds, not at the next minute
     return attached
 
 

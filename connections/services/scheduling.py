@@ -234,3 +234,16 @@ def connection_claim_now(*, connection: Connection, now: datetime) -> ImportRun 
         return None
     (run,) = _claim([connection], now=now)
     return run
+
+
+DISPATCH_TASK = "connections.tasks.dispatch_imports"
+
+
+def imports_dispatch_soon() -> None:
+    """The dispatcher run once more as soon as this transaction commits, instead of at its next
+    minute: a person who just connected or switched a feed on sees the import start within
+    seconds. Claims stay the dispatcher's own (caps, pauses, skip-locked), so a second
+    dispatcher at the same moment changes nothing."""
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(DISPATCH_TASK, group="dispatch"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connections.models import Connection, ConnectionEvent, Credential
+from connections.models import Connection, ConnectionEvent, Credential, ImportRun
 from tests.conftest import page_text
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,35 @@ def test_enable_connects_the_chosen_feeds(logged_in, user, demo_connect):
     assert credential.account_uid == f"demo-{user.pk}"
     assert sorted(c.feed for c in credential.connections.all()) == ["activities", "sleep"]
     assert all(c.enabled for c in credential.connections.all())
+
+
+def test_connecting_starts_the_first_import_without_waiting_for_the_schedule(
+    logged_in, user, demo_connect, run_tasks, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_CONCURRENCY = 1  # the imports run on this thread, inside the test's transaction
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_connect(logged_in, person=user, feeds=["activities", "sleep"])
+
+    done = run_tasks()
+
+    assert done[0][0] == "connections.tasks.dispatch_imports"
+    imported = ImportRun.objects.filter(connection__user=user, outcome=ImportRun.Outcome.OK)
+    assert sorted(run.connection.feed for run in imported) == ["activities", "sleep"]
+
+
+def test_enable_again_starts_importing_without_waiting_for_the_schedule(
+    logged_in, user, demo_connect, run_tasks, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_CONCURRENCY = 1
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+    connection = Connection.objects.get(user=user, feed="sleep")
+    logged_in.post(f"/connect/{connection.pk}/disable/")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in.post(f"/connect/{connection.pk}/enable/")
+    run_tasks()
+
+    assert ImportRun.objects.filter(connection=connection, outcome=ImportRun.Outcome.OK).exists()
 
 
 def test_unconnected_provider_says_what_it_imports(logged_in, demo_app):
