@@ -92,6 +92,14 @@ def mailbox(tmp_path) -> Path:
     return path
 
 
+def forget_queued_tasks() -> None:
+    """Drops the tasks waiting in the broker (connecting queues a wake-up of the dispatcher):
+    for a test that hands out the work itself, at a moment of its choosing."""
+    from django_q.brokers import get_broker
+
+    get_broker().purge_queue()
+
+
 @pytest.fixture
 def worker_factory(live_demo, mailbox, tmp_path):
     from django_q.brokers import get_broker

@@ -13,7 +13,7 @@ from django.utils import timezone
 from connections.models import Connection, ImportRun
 from connections.services.scheduling import imports_dispatch_due
 from records.models import BodyMeasurement
-from tests.e2e.conftest import wait_for_runs
+from tests.e2e.conftest import forget_queued_tasks, wait_for_runs
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
@@ -33,6 +33,7 @@ def test_killed_worker_leaves_no_gap_and_no_duplicate(
     alice = user_factory("alice@example.com")
     person.log_in(alice.email)
     person.enable_demo(["body"], as_email=alice.email)
+    forget_queued_tasks()  # this test dispatches itself, so that it knows which run to kill
     body = Connection.objects.get(user=alice, feed="body")
     first = worker_factory(IMPORT_BACKFILL_DAYS="150")
 
@@ -81,6 +82,7 @@ def test_worker_killed_mid_batch_leaves_no_gap_and_no_duplicate(
     alice = user_factory("alice@example.com")
     person.log_in(alice.email)
     person.enable_demo(["body", "sleep", "heart_rate"], as_email=alice.email)
+    forget_queued_tasks()  # this test dispatches itself, so that it knows which runs to kill
     body = Connection.objects.get(user=alice, feed="body")
     Connection.objects.filter(user=alice).update(
         next_run_at=timezone.now(), claimed_until=None, claim_token=None
