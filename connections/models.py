@@ -10,7 +10,7 @@ from connections.crypto import EncryptedTextField, is_unreadable
 
 
 def provider_name(provider: str) -> str:
-    """'Demo Health' for 'demo': the name people read, for a provider id."""
+    """The name people read for a provider id, from the registry (the id itself if unknown)."""
     from connections.providers import PROVIDERS  # the registry imports clients, not models
 
     spec = PROVIDERS.get(provider)
