@@ -29,6 +29,20 @@ KIND_DAY_FIELD = {
     "heart_rate": "date",
 }
 ZONES = ("light", "moderate", "vigorous", "peak")
+# The records each kind is stored in, and the daily value columns summed from them.
+KIND_SOURCE = {
+    "daily": "daily",
+    "heart_rate": "daily",
+    "sleep": "sleep",
+    "body": "body",
+    "activity": "activity",
+}
+SOURCE_COLUMNS = {
+    "daily": ("steps", "resting_heart_rate"),
+    "sleep": ("sleep_minutes", "sleep_stages"),
+    "body": ("weight_kg", "fat_percent"),
+    "activity": ("activities", "heart_rate_zones"),
+}
 
 
 def _zone() -> zoneinfo.ZoneInfo:
@@ -107,8 +121,11 @@ def _between(first: date, last: date) -> tuple[datetime, datetime]:
     )
 
 
-def _sum_days(m: Models, owner: dict, first: date, last: date) -> dict[date, _Day]:
-    """Every day from first to last that has records, summed from them (four range queries)."""
+def _sum_days(
+    m: Models, owner: dict, first: date, last: date, sources: Iterable[str] = SOURCE_COLUMNS
+) -> dict[date, _Day]:
+    """Every day from first to last that has records, summed from them (one range query per
+    source: the records of daily summaries, sleep, body, activities)."""
     start, end = _between(first, last)
     days: dict[date, _Day] = {}
 
@@ -120,6 +137,8 @@ def _sum_days(m: Models, owner: dict, first: date, last: date) -> dict[date, _Da
         m.daily.objects.filter(**owner, date__gte=first, date__lte=last)
         .order_by("updated_at")
         .values("date", "steps", "resting_heart_rate")
+        if "daily" in sources
+        else ()
     ):
         summary = day(row["date"])
         if row["steps"] is not None:
@@ -130,6 +149,8 @@ def _sum_days(m: Models, owner: dict, first: date, last: date) -> dict[date, _Da
         m.sleep.objects.filter(**owner, end__gte=start, end__lt=end)
         .order_by("end")
         .values("start", "end", "minutes_asleep", "stages")
+        if "sleep" in sources
+        else ()
     ):
         night = day(row["end"])
         asleep = row["minutes_asleep"]
@@ -142,14 +163,20 @@ def _sum_days(m: Models, owner: dict, first: date, last: date) -> dict[date, _Da
         m.body.objects.filter(**owner, measured_at__gte=start, measured_at__lt=end)
         .order_by("measured_at")
         .values("measured_at", "weight_kg", "fat_percent")
+        if "body" in sources
+        else ()
     ):
         weigh_in = day(row["measured_at"])  # the day's last weigh-in stands for the day
         if row["weight_kg"] is not None:
             weigh_in.weight_kg = row["weight_kg"]
         if row["fat_percent"] is not None:
             weigh_in.fat_percent = row["fat_percent"]
-    for row in m.activity.objects.filter(**owner, start__gte=start, start__lt=end).values(
-        "start", "activity_type", "heart_rate_zones"
+    for row in (
+        m.activity.objects.filter(**owner, start__gte=start, start__lt=end).values(
+            "start", "activity_type", "heart_rate_zones"
+        )
+        if "activity" in sources
+        else ()
     ):
         workout = day(row["start"])
         kind = row["activity_type"] or "other"
@@ -160,32 +187,85 @@ def _sum_days(m: Models, owner: dict, first: date, last: date) -> dict[date, _Da
 
 
 def daily_values_refresh(
-    *, user_id: int, provider: str, days: Iterable[date], models: Models | None = None
+    *,
+    user_id: int,
+    provider: str,
+    days: Iterable[date],
+    kinds: Iterable[str] | None = None,
+    models: Models | None = None,
 ) -> int:
     """Recomputes the user's daily values from this provider's records for these days.
 
     Call it after storing or deleting records, with the days they count towards
-    (record_days()). Returns how many days now have values.
+    (record_days()), inside the writer's transaction. With `kinds` (the record kinds written),
+    only the values summed from those kinds' records are recomputed: an import of workouts
+    reads workouts only. Returns how many of the days have values of those kinds.
     """
     wanted = set(days)
     if not wanted:
         return 0
     m = models or Models()
     owner = {"user_id": user_id, "provider": provider}
-    with transaction.atomic():
+    # A failure here fails the caller's whole change: no savepoint of its own is needed.
+    with transaction.atomic(savepoint=False):
         if models is None:
             # Two feeds of one provider may import at once: the second to get here waits for the
             # first to commit, so it sums the first one's records too instead of writing over them.
             list(get_user_model().objects.select_for_update().filter(pk=user_id).values("pk"))
-        summed = _sum_days(m, owner, min(wanted), max(wanted))
-        m.daily_value.objects.filter(**owner, day__in=wanted).delete()
-        rows = [
-            m.daily_value(**owner, day=day, **vars(values))
-            for day, values in sorted(summed.items())
-            if day in wanted and values.has_values()
-        ]
-        m.daily_value.objects.bulk_create(rows, batch_size=500)
+        if kinds is None:
+            return _replace_days(m, owner, wanted)
+        return _update_days(m, owner, wanted, {KIND_SOURCE[kind] for kind in kinds})
+
+
+def _replace_days(m: Models, owner: dict, wanted: set[date]) -> int:
+    """Every value of these days, summed again from all of their records."""
+    summed = _sum_days(m, owner, min(wanted), max(wanted))
+    m.daily_value.objects.filter(**owner, day__in=wanted).delete()
+    rows = [
+        m.daily_value(**owner, day=day, **vars(values))
+        for day, values in sorted(summed.items())
+        if day in wanted and values.has_values()
+    ]
+    m.daily_value.objects.bulk_create(rows, batch_size=500)
     return len(rows)
+
+
+def _update_days(m: Models, owner: dict, wanted: set[date], sources: set[str]) -> int:
+    """The values of these days summed from the sources' records, the others left as they
+    are: one upsert, plus a clean-up where a day no longer has any of the sources' records."""
+    summed = _sum_days(m, owner, min(wanted), max(wanted), sources)
+    columns = [column for source in sorted(sources) for column in SOURCE_COLUMNS[source]]
+    rows, emptied = [], []
+    for day in sorted(wanted):
+        values = summed.get(day)
+        if values is not None and values.has_values():
+            rows.append(m.daily_value(**owner, day=day, **{c: getattr(values, c) for c in columns}))
+        else:
+            emptied.append(day)
+    m.daily_value.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["user", "day", "provider"],
+        update_fields=columns,
+    )
+    if emptied:
+        blank = {c: ({} if c in JSON_COLUMNS else None) for c in columns}
+        m.daily_value.objects.filter(**owner, day__in=emptied).update(**blank)
+        m.daily_value.objects.filter(**owner, day__in=emptied, **EMPTY).delete()
+    return len(rows)
+
+
+JSON_COLUMNS = {"sleep_stages", "heart_rate_zones", "activities"}
+# A day without any value left (has_values() false): its row goes.
+EMPTY = {
+    "steps__isnull": True,
+    "sleep_minutes__isnull": True,
+    "weight_kg__isnull": True,
+    "fat_percent__isnull": True,
+    "resting_heart_rate__isnull": True,
+    "activities": {},
+}
 
 
 def daily_values_rebuild(*, models: Models | None = None) -> int:

@@ -84,6 +84,7 @@ def records_upsert(
             user_id=user_id,
             provider=provider,
             days=record_days(r for items in by_kind.values() for r in items),
+            kinds=by_kind,
         )
     return UpsertResult(created=created, updated=updated, set_aside=refused)
 

@@ -116,3 +116,76 @@ def test_rebuild_sums_records_stored_before_daily_values_existed(user):
     assert daily_values_rebuild() == 400
 
     assert DailyValue.objects.get(day=DAY).steps == 1000
+
+
+def _workout(day: date, key: str = "w1") -> RecordData:
+    moment = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=17)
+    return RecordData(
+        kind="activity",
+        key=key,
+        values={
+            "start": moment,
+            "activity_type": "RUNNING",
+            "name": "Run",
+            "heart_rate_zones": {},
+        },
+        raw={"k": key},
+    )
+
+
+def _weigh_in(day: date, weight_kg: float | None) -> RecordData:
+    moment = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=7)
+    return RecordData(
+        kind="body",
+        key="b1",
+        values={"measured_at": moment, "weight_kg": weight_kg},
+        raw={"w": weight_kg},
+    )
+
+
+def test_importing_one_kind_keeps_the_days_values_of_the_others(user):
+    records_upsert(user_id=user.pk, provider="demo", account_uid="a", records=[_steps(DAY, 500)])
+
+    records_upsert(user_id=user.pk, provider="demo", account_uid="a", records=[_workout(DAY)])
+
+    value = DailyValue.objects.get(user=user, day=DAY)
+    assert (value.steps, value.activities) == (500, {"RUNNING": 1})
+
+
+def test_a_weigh_in_that_lost_its_values_clears_only_the_weight_of_its_day(user):
+    records_upsert(
+        user_id=user.pk,
+        provider="demo",
+        account_uid="a",
+        records=[_steps(DAY, 500), _weigh_in(DAY, 71.5)],
+    )
+
+    records_upsert(
+        user_id=user.pk, provider="demo", account_uid="a", records=[_weigh_in(DAY, None)]
+    )
+
+    value = DailyValue.objects.get(user=user, day=DAY)
+    assert (value.steps, value.weight_kg) == (500, None)
+
+
+def test_a_day_left_without_any_value_has_no_daily_value(user):
+    records_upsert(user_id=user.pk, provider="demo", account_uid="a", records=[_weigh_in(DAY, 70)])
+
+    records_upsert(
+        user_id=user.pk, provider="demo", account_uid="a", records=[_weigh_in(DAY, None)]
+    )
+
+    assert not DailyValue.objects.filter(user=user).exists()
+
+
+def test_an_import_of_workouts_reads_no_other_kind_of_record(user, django_assert_max_num_queries):
+    records_upsert(user_id=user.pk, provider="demo", account_uid="a", records=[_workout(DAY)])
+
+    # In a savepoint: the stored keys, the new workout; then the user's lock, the day's
+    # workouts (no steps, sleep or weigh-ins) and one upsert of the day's value.
+    with django_assert_max_num_queries(7):
+        records_upsert(
+            user_id=user.pk, provider="demo", account_uid="a", records=[_workout(DAY, "w2")]
+        )
+
+    assert DailyValue.objects.get(user=user, day=DAY).activities == {"RUNNING": 2}
