@@ -226,11 +226,12 @@ def new_session(*, pool: str | None = None, pool_size: int = 10) -> requests.Ses
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     if pool:
-        from connections.providers.pools import shared_adapter
+        from connections.providers.pools import environment_read_once, shared_adapter
 
         adapter = shared_adapter(pool, size=pool_size)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
+        environment_read_once(session)
     return session
 
 

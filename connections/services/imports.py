@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from connections.messages import run_problem
@@ -83,24 +83,27 @@ def import_run_execute(*, run: ImportRun, deadline: float | None = None) -> Impo
             return run
         _import(run, connection, progress, deadline=deadline)
     except NeedsReauthorization as error:
-        _stopped(run, connection, ImportRun.Outcome.FAILED, "needs_reauth", str(error))
+        hinted = _stopped(run, connection, ImportRun.Outcome.FAILED, "needs_reauth", str(error))
     except ScopeMissing as error:
         _permission_missing(connection)
-        _stopped(run, connection, ImportRun.Outcome.FAILED, error.code, str(error))
+        hinted = _stopped(run, connection, ImportRun.Outcome.FAILED, error.code, str(error))
     except (RateLimited, Paused) as error:
         resume_at = error.retry_at if isinstance(error, RateLimited) else error.resume_at
         if error.app_wide:  # the whole application's allowance: every connection waits
             provider_pause(provider_id=connection.provider, until=resume_at)
-        _rate_limited(run, connection, resume_at=resume_at, message=str(error), progress=progress)
+        hinted = _rate_limited(
+            run, connection, resume_at=resume_at, message=str(error), progress=progress
+        )
     except ProviderError as error:
-        _failed(run, connection, error, retry_at=error.retry_at)
+        hinted = _failed(run, connection, error, retry_at=error.retry_at)
     except Exception as error:  # noqa: BLE001 - a bug must fail the run, never the worker
         logger.exception("Import run %s failed unexpectedly", run.pk)
-        _failed(run, connection, error, retry_at=None, code="internal_error")
+        hinted = _failed(run, connection, error, retry_at=None, code="internal_error")
     else:
         outcome = ImportRun.Outcome.OK if progress.finished else ImportRun.Outcome.PARTIAL
-        _succeeded(run, connection, outcome)
-    connection_after_run(run=run)  # a push that came during the run gets its follow-up now
+        hinted = _succeeded(run, connection, outcome)
+    if hinted:  # a push that came during the run gets its follow-up now
+        connection_after_run(run=run)
     return run
 
 
@@ -111,20 +114,22 @@ def _start(run: ImportRun) -> tuple[ImportRun, Connection] | None:
             .select_related("credential", "user")
             .get(pk=run.connection_id)
         )
-        run = ImportRun.objects.select_for_update().get(pk=run.pk)
-        if run.outcome != ImportRun.Outcome.QUEUED:
-            return None  # delivered twice: the first delivery did the work
-        if connection.claim_token != run.claim_token:
-            run.outcome = ImportRun.Outcome.SKIPPED
-            run.error_code = "superseded"
-            run.error_message = "Another run of this connection was dispatched after this one."
-            run.finished_at = timezone.now()
-            run.save()
-            return None
-        run.outcome = ImportRun.Outcome.RUNNING
-        run.started_at = timezone.now()
-        run.save(update_fields=["outcome", "started_at"])
-        connection.last_attempt_at = run.started_at
+        now = timezone.now()
+        # Queued and still holding the claim: it starts (one statement, the row locked by it).
+        started = ImportRun.objects.filter(
+            pk=run.pk, outcome=ImportRun.Outcome.QUEUED, claim_token=connection.claim_token
+        ).update(outcome=ImportRun.Outcome.RUNNING, started_at=now)
+        if not started:
+            run = ImportRun.objects.select_for_update().get(pk=run.pk)
+            if run.outcome == ImportRun.Outcome.QUEUED:
+                run.outcome = ImportRun.Outcome.SKIPPED
+                run.error_code = "superseded"
+                run.error_message = "Another run of this connection was dispatched after this one."
+                run.finished_at = now
+                run.save()
+            return None  # superseded, or delivered twice: the first delivery did the work
+        run.outcome, run.started_at = ImportRun.Outcome.RUNNING, now
+        connection.last_attempt_at = now
         connection.save(update_fields=["last_attempt_at"])
     return run, connection
 
@@ -151,6 +156,8 @@ def _import(
     client = provider_client(provider_id=connection.provider)
     deadline = min(time.monotonic() + run_time_budget(), deadline or float("inf"))
     client.deadline = deadline  # paging loops inside a client stop there too
+    # The credential was read as the run started; a re-read's pages count calls since.
+    counts_fresh = connection.reread_start is None
     connection_reread(run=run, connection=connection, client=client, fetch=feed_page)
     run_end = timezone.now()
     first_window = True
@@ -171,7 +178,8 @@ def _import(
         if run.reads_from is None:  # saved with the first page: the progress a person sees
             run.reads_from = connection.chunk_start
         first_window = False
-        _check_user_budget(spec, connection.credential)
+        _check_user_budget(spec, connection.credential, fresh=counts_fresh)
+        counts_fresh = False
         app_budget_check(spec)
         page = _bounded(_fetch(client, connection), connection, tokens_seen)
         app_budget_spend(spec, page.api_calls)
@@ -290,23 +298,38 @@ def _store_page(run: ImportRun, connection: Connection, page: FeedPage) -> None:
                 "reads_from",
             ]
         )
-        Credential.objects.filter(pk=connection.credential_id).update(
-            calls_in_window=F("calls_in_window") + page.api_calls, last_used_at=timezone.now()
-        )
+        _count_calls(connection.credential_id, PROVIDERS[connection.provider], page.api_calls)
 
 
-def _check_user_budget(spec, credential: Credential) -> None:
-    """Stop before the provider's per-user budget runs out; resume when its window resets."""
+def _count_calls(credential_id: int, spec, calls: int) -> None:
+    """Counts a page's calls against the account's budget window, starting a new window when
+    the last one has ended (one statement: the row's old values decide)."""
+    now = timezone.now()
+    added = F("calls_in_window") + calls
+    counted = {"calls_in_window": added}
+    if spec.user_call_budget is not None:
+        period = spec.user_call_budget[1]
+        lapsed = Q(calls_window_start__isnull=True) | Q(calls_window_start__lte=now - period)
+        counted = {
+            "calls_window_start": Case(
+                When(lapsed, then=Value(now)), default=F("calls_window_start")
+            ),
+            "calls_in_window": Case(When(lapsed, then=Value(calls)), default=added),
+        }
+    Credential.objects.filter(pk=credential_id).update(**counted, last_used_at=now)
+
+
+def _check_user_budget(spec, credential: Credential, *, fresh: bool) -> None:
+    """Stop before the provider's per-user budget runs out; resume when its window resets.
+    `fresh`: the credential's counts were read moments ago (as the run started)."""
     if spec.user_call_budget is None:
         return
     limit, period = spec.user_call_budget
-    now = timezone.now()
-    credential.refresh_from_db(fields=["calls_window_start", "calls_in_window"])
-    if credential.calls_window_start is None or credential.calls_window_start + period <= now:
-        Credential.objects.filter(pk=credential.pk).update(
-            calls_window_start=now, calls_in_window=0
-        )
-        return
+    if not fresh:
+        credential.refresh_from_db(fields=["calls_window_start", "calls_in_window"])
+    start = credential.calls_window_start
+    if start is None or start + period <= timezone.now():
+        return  # a new window: the page's calls start it (_count_calls)
     if credential.calls_in_window + BUDGET_MARGIN >= limit:
         raise Paused(
             f"{spec.account_owner}'s hourly budget for this account is used up.",
@@ -318,14 +341,18 @@ def _jittered(delta: timedelta, low: float = 0.9, high: float = 1.1) -> timedelt
     return delta * random.uniform(low, high)  # noqa: S311 - spreading load, not crypto
 
 
-def _release(connection: Connection, run: ImportRun, **fields) -> None:
-    """Saves the connection's outcome and gives up the claim, if it is still this run's."""
+def _release(connection: Connection, run: ImportRun, **fields) -> bool:
+    """Saves the connection's outcome and gives up the claim, if it is still this run's;
+    True when a hint came while the run was under way (connection_after_run takes it)."""
     mine = Q(claim_token=run.claim_token)  # one statement: a newer claim is left alone
-    Connection.objects.filter(pk=connection.pk).update(
-        **fields,
+    fields.update(
         claim_token=Case(When(mine, then=None), default=F("claim_token")),
         claimed_until=Case(When(mine, then=None), default=F("claimed_until")),
     )
+    if Connection.objects.filter(pk=connection.pk, hint_pending_at__isnull=True).update(**fields):
+        return False
+    Connection.objects.filter(pk=connection.pk).update(**fields)
+    return True
 
 
 def _finish(run: ImportRun, outcome: str, *, code: str = "", message: str = "") -> None:
@@ -336,11 +363,11 @@ def _finish(run: ImportRun, outcome: str, *, code: str = "", message: str = "") 
     run.save()
 
 
-def _stopped(run: ImportRun, connection: Connection, outcome: str, code: str, message: str):
+def _stopped(run: ImportRun, connection: Connection, outcome: str, code: str, message: str) -> bool:
     """Nothing to retry soon (switched off, needs the user): look again at the next interval."""
     _finish(run, outcome, code=code, message=message)
     interval = timedelta(minutes=settings.IMPORT_INTERVAL_MINUTES)
-    _release(
+    return _release(
         connection,
         run,
         next_run_at=timezone.now() + _jittered(interval),
@@ -349,7 +376,7 @@ def _stopped(run: ImportRun, connection: Connection, outcome: str, code: str, me
     )
 
 
-def _succeeded(run: ImportRun, connection: Connection, outcome: str) -> None:
+def _succeeded(run: ImportRun, connection: Connection, outcome: str) -> bool:
     now = timezone.now()
     spec = PROVIDERS.get(connection.provider)
     if connection.last_success_at is None and spec is not None and spec.history_note:
@@ -367,7 +394,7 @@ def _succeeded(run: ImportRun, connection: Connection, outcome: str) -> None:
         )
     interval = import_interval(connection=connection)
     _finish(run, outcome)
-    _release(
+    return _release(
         connection,
         run,
         last_success_at=now,
@@ -382,7 +409,9 @@ def _succeeded(run: ImportRun, connection: Connection, outcome: str) -> None:
     )
 
 
-def _rate_limited(run, connection, *, resume_at: datetime, message: str, progress: Progress):
+def _rate_limited(
+    run, connection, *, resume_at: datetime, message: str, progress: Progress
+) -> bool:
     outcome = ImportRun.Outcome.PARTIAL if progress.pages else ImportRun.Outcome.FAILED
     _finish(run, outcome, code="rate_limited", message=message)
     event_record(
@@ -390,7 +419,7 @@ def _rate_limited(run, connection, *, resume_at: datetime, message: str, progres
         kind=ConnectionEvent.Kind.RATE_LIMITED,
         message=f"{message} Importing resumes at {timezone.localtime(resume_at):%H:%M}.",
     )
-    _release(
+    return _release(
         connection,
         run,
         paused_until=resume_at,
@@ -400,7 +429,7 @@ def _rate_limited(run, connection, *, resume_at: datetime, message: str, progres
     )
 
 
-def _failed(run, connection, error: Exception, *, retry_at, code: str | None = None) -> None:
+def _failed(run, connection, error: Exception, *, retry_at, code: str | None = None) -> bool:
     """A transient failure: back off with jitter, count it once a day, never flag the grant."""
     code = code or getattr(error, "code", "provider_error")
     now = timezone.now()
@@ -421,7 +450,7 @@ def _failed(run, connection, error: Exception, *, retry_at, code: str | None = N
             message=run_problem(PROVIDERS.get(connection.provider), code),
             detail=text,
         )
-    _release(
+    return _release(
         connection,
         run,
         next_run_at=next_run,

@@ -23,6 +23,7 @@ from connections.services.pacing import provider_paused_until
 RUN_TASK = "connections.tasks.run_import"
 BATCH_TASK = "connections.tasks.run_imports"
 BATCH = 500
+LOST = "The task was lost (worker stopped or queue dropped it); dispatched again."
 
 
 def claim_lease() -> timedelta:
@@ -75,7 +76,7 @@ def _due_within_caps(*, now: datetime, lookahead: int, limit: int) -> list[Conne
     candidates = list(
         due_connections(now=now)
         .select_for_update(skip_locked=True, of=("self",))
-        .only("pk", "provider")[:lookahead]
+        .only("pk", "provider", "claimed_until")[:lookahead]
     )
     running = {}
     if candidates:
@@ -105,16 +106,19 @@ def _claim(
 ) -> list[ImportRun]:
     if not connections:
         return []
-    ids = [c.pk for c in connections]
     # Runs still open on these connections were lost with a worker: say so, then start afresh.
-    ImportRun.objects.filter(
-        connection_id__in=ids, outcome__in=[ImportRun.Outcome.QUEUED, ImportRun.Outcome.RUNNING]
-    ).update(
-        outcome=ImportRun.Outcome.FAILED,
-        error_code="lost",
-        error_message="The task was lost (worker stopped or queue dropped it); dispatched again.",
-        finished_at=now,
-    )
+    # Only a claim that lapsed can leave one (a run finishes before it gives its claim up).
+    lapsed = [c.pk for c in connections if c.claimed_until is not None]
+    if lapsed:
+        ImportRun.objects.filter(
+            connection_id__in=lapsed,
+            outcome__in=[ImportRun.Outcome.QUEUED, ImportRun.Outcome.RUNNING],
+        ).update(
+            outcome=ImportRun.Outcome.FAILED,
+            error_code="lost",
+            error_message=LOST,
+            finished_at=now,
+        )
     until = now + claim_lease()
     runs = []
     for connection in connections:
