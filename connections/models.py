@@ -228,6 +228,12 @@ class ImportRun(models.Model):
         indexes = [
             models.Index(fields=["connection", "-queued_at"], name="run_connection_recent"),
             models.Index(fields=["finished_at"], name="run_finished"),
+            # Runs queued and not yet taken, which an idle worker thread takes first.
+            models.Index(
+                fields=["queued_at"],
+                condition=Q(outcome="queued", started_at__isnull=True),
+                name="run_waiting",
+            ),
         ]
 
     def __str__(self) -> str:

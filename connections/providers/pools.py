@@ -10,6 +10,7 @@ new ones for every import.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import urllib.request
@@ -51,8 +52,14 @@ def environment_read_once(session: requests.Session) -> None:
     ~/.netrc, CA bundle variables: about a millisecond each time, for every import's every call)
     when no proxy is configured: the CA bundle variables are read here, once. With a proxy set,
     requests keeps reading it per request, so NO_PROXY is honoured for each address."""
-    if urllib.request.getproxies():
+    if _proxies_configured():
         return
     session.trust_env = False
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     session.verify = bundle or True
+
+
+@functools.cache
+def _proxies_configured() -> bool:
+    """Whether the process's environment names a proxy (read once: it does not change)."""
+    return bool(urllib.request.getproxies())

@@ -9,25 +9,31 @@ across processes), the cursor moved in each page's transaction, a run delivered 
 nothing, and a worker killed mid-batch losing nothing (each claim lapses and is dispatched
 again).
 
-A thread that finished its run claims the next due connection itself (within its provider's cap,
-the claim in the row as the dispatcher makes it) for a few seconds, so threads never idle while
-claims wait in the queue; a task's threads number IMPORT_CONCURRENCY even when the dispatcher
-handed it fewer runs. Every run of the task shares the task's time budget (budgets.py), so each
-ends before django-q2 kills the task. A slow or hanging provider holds only its own runs'
-threads, each request for at most the HTTP timeout: runs of other providers finish and are
-written without waiting for it.
+A thread that finished its run takes the next one itself for a few seconds, so threads never
+idle while work waits: first a run the dispatcher queued that no worker has started yet (its
+task may wait behind busy workers while its claim fills its provider's cap; a "Sync now" starts
+this way within moments), else the next due connection, claimed within its provider's cap as
+the dispatcher claims it. A thread that finds neither waits while the task's other threads are
+importing (their provider's cap frees up as they finish), and ends when none is. A task's
+threads number IMPORT_CONCURRENCY even when the dispatcher handed it fewer runs. Every run of
+the task shares the task's time budget (budgets.py), so each ends before django-q2 kills the
+task. A slow or hanging provider holds only its own runs' threads, each request for at most
+the HTTP timeout: runs of other providers finish and are written without waiting for it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
+from django.utils import timezone
 
 from connections.models import ImportRun
 from connections.services.budgets import run_time_budget
@@ -38,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 
 REFILL_SECONDS = 10.0  # a batch's threads take more due work this long, then the task ends
+IDLE_POLL = 0.1  # seconds a thread waits for room under a cap while the others import
 
 
 def import_batch_execute(*, run_ids: list[int]) -> dict[str, int]:
@@ -52,27 +59,36 @@ def import_batch_execute(*, run_ids: list[int]) -> dict[str, int]:
 
 
 def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict[str, int]:
-    """How many runs ended with each outcome ("gone": the run no longer exists), once every
-    one of them has been executed, all at once. With `take_more_for` seconds (and
+    """How many runs ended with each outcome ("gone": the run no longer exists; "taken":
+    another task's idle thread took it first), once every one of them has been executed, all
+    at once. With `take_more_for` seconds (and
     IMPORT_CONCURRENCY above 1), each thread then claims and runs the next due import
     (import_claim_next) until that time has passed. Never raises for one run's failure."""
     started = time.monotonic()
     deadline = started + run_time_budget()  # every run of the task ends before it is killed
     more_until = started + (take_more_for if settings.IMPORT_CONCURRENCY > 1 else 0)
-    found = ImportRun.objects.in_bulk(run_ids)
-    runs = [found.get(run_id) for run_id in run_ids]
+    runs, mine = _take_handed(run_ids)
 
     # Taking more work, every thread of IMPORT_CONCURRENCY runs: the ones without a run of the
     # batch start by claiming one.
     slots = max(len(runs), settings.IMPORT_CONCURRENCY if more_until > started else 0)
 
+    busy = _Busy(len(runs))  # threads with an import in hand
+
     def work(slot: int) -> list[str]:
-        outcomes = [_execute(runs[slot], deadline)] if slot < len(runs) else []
+        outcomes = []
+        if slot < len(runs):
+            with busy.holding(counted=True):
+                outcomes.append(_execute_handed(runs[slot], mine, deadline))
         while time.monotonic() < more_until:
             run = import_claim_next()
             if run is None:
-                break
-            outcomes.append(_execute(run, deadline))
+                if not busy.anyone():
+                    break  # nothing due and nobody importing: no room will free up soon
+                time.sleep(IDLE_POLL)  # a provider's cap is full: a run ends soon
+                continue
+            with busy.holding():
+                outcomes.append(import_run_execute(run=run, deadline=deadline).outcome)
         return outcomes
 
     if slots <= 1:
@@ -82,9 +98,52 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
     return dict(Counter(outcome for outcomes in done for outcome in outcomes))
 
 
-def _execute(run: ImportRun | None, deadline: float) -> str:
+class _Busy:
+    """How many of a task's threads are importing right now."""
+
+    def __init__(self, already: int) -> None:
+        self.count, self.lock = already, threading.Lock()
+
+    def anyone(self) -> bool:
+        with self.lock:
+            return self.count > 0
+
+    @contextmanager
+    def holding(self, *, counted: bool = False):
+        if not counted:
+            with self.lock:
+                self.count += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.count -= 1
+
+
+def _take_handed(run_ids: list[int]) -> tuple[list[ImportRun | None], set[int]]:
+    """The task's runs (None: deleted since), and the ids of those it takes: the ones still
+    waiting, marked as taken (started_at) so that no idle thread of another task takes one of
+    them too."""
+    now = timezone.now()
+    with transaction.atomic():
+        found = ImportRun.objects.select_for_update().in_bulk(run_ids)
+        waiting = [
+            run
+            for run in found.values()
+            if run.outcome == ImportRun.Outcome.QUEUED and run.started_at is None
+        ]
+        ImportRun.objects.filter(pk__in=[run.pk for run in waiting]).update(started_at=now)
+    return [found.get(run_id) for run_id in run_ids], {run.pk for run in waiting}
+
+
+def _execute_handed(run: ImportRun | None, mine: set[int], deadline: float) -> str:
+    """A run the task was handed, executed unless another took it meanwhile."""
     if run is None:
         return "gone"
+    if run.pk not in mine:
+        # An idle thread took it while this task waited (import_claim_next), or this is a
+        # second delivery: that run is someone else's to finish.
+        return "taken"
     return import_run_execute(run=run, deadline=deadline).outcome
 
 

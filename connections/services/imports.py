@@ -344,15 +344,19 @@ def _jittered(delta: timedelta, low: float = 0.9, high: float = 1.1) -> timedelt
 def _release(connection: Connection, run: ImportRun, **fields) -> bool:
     """Saves the connection's outcome and gives up the claim, if it is still this run's;
     True when a hint came while the run was under way (connection_after_run takes it)."""
+    row = Connection.objects.filter(pk=connection.pk)
+    # Usually the claim is still ours and no hint came: one plain statement.
+    if row.filter(claim_token=run.claim_token, hint_pending_at__isnull=True).update(
+        **fields, claim_token=None, claimed_until=None
+    ):
+        return False
     mine = Q(claim_token=run.claim_token)  # one statement: a newer claim is left alone
-    fields.update(
+    row.update(
+        **fields,
         claim_token=Case(When(mine, then=None), default=F("claim_token")),
         claimed_until=Case(When(mine, then=None), default=F("claimed_until")),
     )
-    if Connection.objects.filter(pk=connection.pk, hint_pending_at__isnull=True).update(**fields):
-        return False
-    Connection.objects.filter(pk=connection.pk).update(**fields)
-    return True
+    return row.filter(hint_pending_at__isnull=False).exists()
 
 
 def _finish(run: ImportRun, outcome: str, *, code: str = "", message: str = "") -> None:

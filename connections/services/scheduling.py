@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from connections.models import Connection, Credential, ImportRun
@@ -60,14 +60,42 @@ NEXT_LOOKAHEAD = 20  # due connections looked at to find one whose provider has 
 
 
 def import_claim_next(*, now: datetime | None = None) -> ImportRun | None:
-    """A run of the most overdue connection whose provider has room under its cap, claimed for
-    the caller to execute at once (nothing is enqueued); None when there is none. A worker
-    thread that finished its import takes its next one this way (services/batches.py)."""
+    """A run for the caller to execute at once; None when there is none. A worker thread that
+    finished its import takes its next one this way (services/batches.py).
+
+    First a run the dispatcher queued that no worker has started (its task waits behind busy
+    workers, and its claim counts against its provider's cap meanwhile); else a run of the
+    most overdue connection whose provider has room under its cap, claimed as the dispatcher
+    claims (nothing is enqueued)."""
     now = now or timezone.now()
     with transaction.atomic():
+        waiting = _take_waiting(now=now)
+        if waiting is not None:
+            return waiting
         chosen = _due_within_caps(now=now, lookahead=NEXT_LOOKAHEAD, limit=1)
         runs = _claim(chosen, now=now, enqueue=False)
     return runs[0] if runs else None
+
+
+def _take_waiting(*, now: datetime) -> ImportRun | None:
+    """The longest-waiting queued run that still holds its connection's claim, marked as taken
+    (started_at) so no other thread takes it too; its task, when a worker gets to it, leaves it
+    alone. Call inside a transaction."""
+    run = (
+        ImportRun.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            outcome=ImportRun.Outcome.QUEUED,
+            started_at__isnull=True,
+            connection__claim_token=F("claim_token"),
+            connection__claimed_until__gt=now,
+        )
+        .order_by("queued_at")
+        .first()
+    )
+    if run is not None:
+        run.started_at = now
+        run.save(update_fields=["started_at"])
+    return run
 
 
 def _due_within_caps(*, now: datetime, lookahead: int, limit: int) -> list[Connection]:
@@ -124,7 +152,14 @@ def _claim(
     for connection in connections:
         connection.claim_token = uuid.uuid4()
         connection.claimed_until = until
-        runs.append(ImportRun(connection=connection, claim_token=connection.claim_token))
+        runs.append(
+            ImportRun(
+                connection=connection,
+                claim_token=connection.claim_token,
+                # Run at once by the caller: taken already, no idle thread may take it too.
+                started_at=None if enqueue else now,
+            )
+        )
     Connection.objects.bulk_update(connections, ["claim_token", "claimed_until"])
     ImportRun.objects.bulk_create(runs)
     if enqueue and batched:

@@ -17,7 +17,12 @@ from django_q.signing import SignedPackage
 from connections.models import Connection, Credential, ImportRun
 from connections.providers.google_health.scopes import ACTIVITY, HEALTH_METRICS, SLEEP
 from connections.services.batches import import_runs_execute
-from connections.services.scheduling import connection_import_now, imports_dispatch_due
+from connections.services.imports import import_run_execute
+from connections.services.scheduling import (
+    connection_import_now,
+    import_claim_next,
+    imports_dispatch_due,
+)
 from records.models import Activity, BodyMeasurement, DailySummary, DailyValue, SleepSession
 from tests.conftest import GOOGLE
 
@@ -364,3 +369,34 @@ def test_a_batchs_threads_take_on_the_next_due_imports_within_the_providers_cap(
     assert max(seen_at_once) <= 2  # never more claims than the cap
     ok = ImportRun.objects.filter(outcome=ImportRun.Outcome.OK)
     assert sorted(ok.values_list("connection_id", flat=True)) == sorted(c.pk for c in connections)
+
+
+@pytest.mark.django_db
+def test_a_run_waiting_in_the_queue_is_taken_by_an_idle_thread_and_its_task_then_leaves_it(
+    google_grant, http, queue, django_capture_on_commit_callbacks
+):
+    (connection,) = google_grant("sleep")
+    http.add("GET", DATA_POINTS, json={"dataPoints": []})
+    with django_capture_on_commit_callbacks(execute=True):
+        run = connection_import_now(connection=connection)  # its task waits behind busy workers
+
+    taken = import_claim_next()  # a worker thread that has just finished its import
+    import_run_execute(run=taken)
+    late = import_runs_execute(run_ids=[run.pk])  # the task, when a worker gets to it
+
+    assert taken.pk == run.pk
+    assert late == {"taken": 1}
+    assert len(http.calls) == 1  # imported once
+    assert ImportRun.objects.get(pk=run.pk).outcome == ImportRun.Outcome.OK
+    assert ImportRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_run_claimed_for_one_thread_is_never_taken_by_another(google_grant):
+    first_due, second_due = google_grant("sleep")[0], google_grant("sleep")[0]
+
+    first = import_claim_next()
+    second = import_claim_next()
+
+    assert {first.connection_id, second.connection_id} == {first_due.pk, second_due.pk}
+    assert import_claim_next() is None
