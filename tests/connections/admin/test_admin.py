@@ -567,3 +567,26 @@ def test_every_staff_action_is_on_the_admin_timeline_with_the_staff_members_name
         "field-timeline",
     )
     assert event.get_kind_display() in timeline and staff.email in timeline
+
+
+@pytest.mark.parametrize(
+    "action, extra",
+    [
+        ("refresh_token_now", {}),
+        ("flag_for_reauthorization", {"apply": "1", "reason": "a test"}),
+        ("reset_connection", {"apply": "1", "reason": "a test"}),
+    ],
+)
+def test_a_grant_action_on_a_removed_connection_says_nothing_was_done(
+    as_staff, connection_factory, action, extra
+):
+    from tests.conftest import snapshot
+
+    connection = connection_factory()
+    Connection.objects.filter(pk=connection.pk).update(credential=None)
+    before = snapshot()
+
+    page = page_text(_action(as_staff, action, connection, **extra))
+
+    assert "nothing done, it has no grant (the person removed it" in page
+    assert snapshot() == before and not connection.events.exists()
