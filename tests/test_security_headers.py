@@ -9,7 +9,17 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", ["/connect/", "/data/", "/data/sleep.csv", "/data/daily.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/connect/",
+        "/data/",
+        "/data/sleep.csv",
+        "/data/daily.json",
+        "/data/body.omh.json",
+        "/data/everything.zip",
+    ],
+)
 def test_pages_with_health_data_and_downloads_are_never_stored(logged_in, path):
     response = logged_in.get(path)
 

@@ -41,8 +41,22 @@ class OperateMixin:
         ids = {c.credential_id for c in queryset if c.credential_id}
         return list(Credential.objects.filter(pk__in=ids).select_related("user"))
 
+    def _say_which_have_no_grant(self, request, queryset) -> None:
+        """A removed connection has no grant to act on: say so, rather than nothing at all."""
+        if queryset.model is Credential:
+            return
+        for connection in queryset:
+            if not connection.credential_id:
+                self.message_user(
+                    request,
+                    f"{connection}: nothing done, it has no grant (the person removed it; "
+                    "they can Enable it again).",
+                    messages.WARNING,
+                )
+
     @admin.action(description="Refresh token now", permissions=["operate"])
     def refresh_token_now(self, request, queryset):
+        self._say_which_have_no_grant(request, queryset)
         for credential in self._credentials(queryset):
             try:
                 credential_refresh_now(credential=credential, actor=request.user)
@@ -78,6 +92,7 @@ class OperateMixin:
         form = SupportRequestForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             reason = form.cleaned_data["reason"]
+            self._say_which_have_no_grant(request, queryset)
             for credential in credentials:
                 if reset:
                     revoked = credential_reset(

@@ -30,6 +30,10 @@ ERROR_CODES = [
     ("unavailable", "Provider no longer offered on this Tendon"),
 ]
 DESCRIPTIONS = dict(ERROR_CODES)
+UNREADABLE_TOKENS = (
+    "needs attention: no key in TOKEN_ENCRYPTION_KEYS decrypts its stored tokens "
+    "(restore the old key)"
+)
 
 
 def error_description(code: str) -> str:
@@ -65,7 +69,14 @@ class ExpiringFilter(admin.SimpleListFilter):
 
 @admin.register(Credential)
 class CredentialAdmin(OperateMixin, admin.ModelAdmin):
-    list_display = ("user", "provider_name", "account_label", "status", "expires", "refreshed")
+    list_display = (
+        "user",
+        "provider_name",
+        "account_label",
+        "grant_status",
+        "expires",
+        "refreshed",
+    )
     list_display_links = ("account_label",)
     list_filter = ("status", ProviderFilter, ExpiringFilter)
     list_select_related = ("user",)
@@ -81,7 +92,7 @@ class CredentialAdmin(OperateMixin, admin.ModelAdmin):
         "provider_name",
         "account_uid",
         "account_label",
-        "status",
+        "grant_status",
         "status_changed_at",
         "expires_at",
         "last_refreshed_at",
@@ -103,6 +114,13 @@ class CredentialAdmin(OperateMixin, admin.ModelAdmin):
     @admin.display(description="provider", ordering="provider")
     def provider_name(self, obj):
         return spec_for(obj.provider).name
+
+    @admin.display(description="status", ordering="status")
+    def grant_status(self, obj):
+        # A grant whose tokens no key decrypts is stored as active but cannot work.
+        if obj.tokens_unreadable:
+            return f"{obj.get_status_display()}, but {UNREADABLE_TOKENS}"
+        return obj.get_status_display()
 
     @admin.display(description="permissions granted")
     def permissions(self, obj):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from connections.models import Connection, ConnectionEvent, Credential, Revocation
 from connections.providers import PROVIDERS
 from connections.providers.base import GrantRevoked
+from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
 from connections.services.events import event_record
 
@@ -130,12 +131,19 @@ def revocations_attempt_inline(revocations: list[Revocation]) -> list[bool | Non
 
 
 def revocations_attempt_due(*, limit: int = 50) -> dict[str, int]:
-    """The background pass: pending revocations whose time has come. Counts by outcome."""
+    """The background pass: pending revocations whose time has come. Counts by outcome, and
+    those left for the next pass when the task's time budget (from Q_TIMEOUT) ran out."""
     due = Revocation.objects.filter(
         status=Revocation.Status.PENDING, next_attempt_at__lte=timezone.now()
     ).order_by("next_attempt_at")[:limit]
-    counts = {"revoked": 0, "gave_up": 0, "later": 0}
+    # Slow providers one after another must not outlive Q_TIMEOUT: killed mid-request, a
+    # revocation would be counted as tried without its answer being recorded.
+    deadline = time.monotonic() + run_time_budget()
+    counts = {"revoked": 0, "gave_up": 0, "later": 0, "left_for_next_run": 0}
     for revocation in due:
+        if time.monotonic() > deadline:
+            counts["left_for_next_run"] += 1
+            continue
         outcome = revocation_attempt(revocation=revocation)
         counts["revoked" if outcome else "later" if outcome is None else "gave_up"] += 1
     return counts

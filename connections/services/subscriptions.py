@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.utils import timezone
 from connections.models import Credential
 from connections.providers import PROVIDERS
 from connections.providers.base import GrantRevoked, ProviderError
+from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
 
 logger = logging.getLogger(__name__)
@@ -97,10 +99,17 @@ def credential_push_subscribe(*, credential_id: int) -> bool:
 
 
 def push_subscriptions_sync_due(*, now: datetime | None = None) -> int:
-    """Subscribes the credentials whose subscription is due (retries, lost tasks); returns how
-    many succeeded."""
+    """Subscribes the credentials whose subscription is due (retries, lost tasks), while the
+    task's time budget lasts; returns how many succeeded."""
     now = now or timezone.now()
     due = Credential.objects.filter(
         status=Credential.Status.ACTIVE, push_sync_due_at__lte=now
     ).values_list("pk", flat=True)[:BATCH]
-    return sum(credential_push_subscribe(credential_id=pk) for pk in list(due))
+    # One slow provider after another must not outlive Q_TIMEOUT: what is left stays due.
+    deadline = time.monotonic() + run_time_budget()
+    subscribed = 0
+    for pk in list(due):
+        if time.monotonic() > deadline:
+            break
+        subscribed += credential_push_subscribe(credential_id=pk)
+    return subscribed

@@ -38,22 +38,43 @@ def test_connect_page_survives_and_says_what_to_do(lost_key, logged_in):
 
 
 @pytest.mark.parametrize(
-    "path",
+    "path, says",
     [
-        "/admin/connections/connection/",
-        "/admin/connections/connection/{pk}/change/",
-        "/admin/connections/credential/",
-        "/admin/connections/credential/{credential}/change/",
-        "/admin/health/",
+        ("/admin/connections/connection/", "Needs re-authorization"),
+        (
+            "/admin/connections/connection/{pk}/change/",
+            "UNREADABLE: no key in TOKEN_ENCRYPTION_KEYS",
+        ),
+        ("/admin/connections/credential/", "needs attention: no key in TOKEN_ENCRYPTION_KEYS"),
+        (
+            "/admin/connections/credential/{credential}/change/",
+            "Active, but needs attention: no key in TOKEN_ENCRYPTION_KEYS decrypts its stored "
+            "tokens",
+        ),
+        # The dashboard reads counts the worker keeps; it must simply open.
+        ("/admin/health/", "not working"),
     ],
 )
-def test_admin_pages_survive_and_name_the_problem(lost_key, client, path):
+def test_admin_pages_survive_and_name_the_problem(lost_key, client, path, says):
     admin = get_user_model().objects.create_superuser(email="root@example.com", password="x")
     client.force_login(admin)
 
     response = client.get(path.format(pk=lost_key.pk, credential=lost_key.credential_id))
 
     assert response.status_code == 200
+    assert says in page_text(response)
+
+
+def test_a_readable_grant_reads_as_its_status_alone(logged_in, user, google_connect, client):
+    google_connect(logged_in, feeds=["sleep"])
+    admin = get_user_model().objects.create_superuser(email="root@example.com", password="x")
+    client.force_login(admin)
+
+    page = page_text(
+        client.get(f"/admin/connections/credential/{Credential.objects.get().pk}/change/")
+    )
+
+    assert "Status: Active" in page and "needs attention" not in page
 
 
 def test_its_import_waits_without_flagging_or_destroying_the_tokens(lost_key, run_import):

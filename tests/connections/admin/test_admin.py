@@ -103,9 +103,7 @@ def test_changelist_shows_person_connection_status_and_last_error(as_staff, conn
     assert "token expires" not in page  # on the connection's own page, not in the list
 
 
-def test_changelist_leads_to_the_connections_that_are_not_working(
-    as_staff, connection_factory
-):
+def test_changelist_leads_to_the_connections_that_are_not_working(as_staff, connection_factory):
     from connections.services.health import health_snapshot_take
 
     connection_factory("fine@example.com")
@@ -533,3 +531,62 @@ def test_the_connection_page_shows_the_whole_last_error(as_staff, connection_fac
 
     assert message in page
     assert "Demo Health failed to answer (status 503: upstream connect …" in listing
+
+
+@pytest.mark.parametrize(
+    "action, extra, kind",
+    [
+        ("refresh_token_now", {}, ConnectionEvent.Kind.REFRESHED),
+        ("import_now", {}, ConnectionEvent.Kind.IMPORT_REQUESTED),
+        ("disable", {}, ConnectionEvent.Kind.DISABLED),
+        ("enable", {}, ConnectionEvent.Kind.ENABLED),
+        ("flag_for_reauthorization", {"apply": "1", "reason": "a test"}, "flagged"),
+        ("reset_cursor", {"apply": "1", "since": "2026-11-01"}, ConnectionEvent.Kind.BACKFILL),
+        ("reset_connection", {"apply": "1", "reason": "a test"}, ConnectionEvent.Kind.RESET),
+    ],
+)
+def test_every_staff_action_is_on_the_admin_timeline_with_the_staff_members_name(
+    as_staff, staff, connection_factory, http, demo_app, action, extra, kind
+):
+    if action == "refresh_token_now":
+        http.add(
+            "POST",
+            "http://testserver/sandbox/o/token/",
+            json={"access_token": "new-a", "refresh_token": "new-r", "expires_in": 3600},
+        )
+    if action == "reset_connection":
+        http.add("POST", "http://testserver/sandbox/o/revoke_token/", status=200)
+    connection = connection_factory(enabled=action != "enable")
+
+    _action(as_staff, action, connection, **extra)
+
+    (event,) = connection.events.filter(actor_kind=ConnectionEvent.Actor.STAFF)
+    assert (event.kind, event.actor) == (kind, staff)
+    timeline = element_text(
+        as_staff.get(f"/admin/connections/connection/{connection.pk}/change/").content.decode(),
+        "field-timeline",
+    )
+    assert event.get_kind_display() in timeline and staff.email in timeline
+
+
+@pytest.mark.parametrize(
+    "action, extra",
+    [
+        ("refresh_token_now", {}),
+        ("flag_for_reauthorization", {"apply": "1", "reason": "a test"}),
+        ("reset_connection", {"apply": "1", "reason": "a test"}),
+    ],
+)
+def test_a_grant_action_on_a_removed_connection_says_nothing_was_done(
+    as_staff, connection_factory, action, extra
+):
+    from tests.conftest import snapshot
+
+    connection = connection_factory()
+    Connection.objects.filter(pk=connection.pk).update(credential=None)
+    before = snapshot()
+
+    page = page_text(_action(as_staff, action, connection, **extra))
+
+    assert "nothing done, it has no grant (the person removed it" in page
+    assert snapshot() == before and not connection.events.exists()

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionEvent, Credential, ImportRun, WebhookHint
-from tests.conftest import WITHINGS, fixture_json, query_of, snapshot
+from tests.conftest import WITHINGS, SteppingClock, fixture_json, query_of, snapshot
 
 pytestmark = pytest.mark.django_db
 NOTIFY = WITHINGS["api_url"] + "/notify"
@@ -90,6 +90,24 @@ def test_a_failed_subscribe_is_retried_later_and_never_blocks_connecting(
     http.replace("POST", NOTIFY, json={"status": 0, "body": {}})
     assert push_subscriptions_sync_due(now=timezone.now() + timedelta(days=1)) == 1
     assert Credential.objects.get(pk=credential.pk).push_subscribed == [1, 16, 46]
+
+
+def test_a_subscription_pass_out_of_time_leaves_what_is_due_for_the_next_pass(
+    withings_connected, http, run_tasks, settings, monkeypatch
+):
+    from connections.services import subscriptions
+
+    http.add("POST", NOTIFY, json={"status": 293, "error": "Callback URL unreachable"})
+    run_tasks()
+    before = Credential.objects.values("push_sync_due_at", "push_sync_attempts").get()
+    calls = len(http.calls)
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 120}  # a budget of 40 s
+    monkeypatch.setattr(subscriptions.time, "monotonic", SteppingClock(60))
+
+    subscribed = subscriptions.push_subscriptions_sync_due(now=timezone.now() + timedelta(days=1))
+
+    assert subscribed == 0 and len(http.calls) == calls  # Withings was not asked again
+    assert Credential.objects.values("push_sync_due_at", "push_sync_attempts").get() == before
 
 
 def test_remove_unsubscribes_before_revoking(withings_connected, http, run_tasks, logged_in):

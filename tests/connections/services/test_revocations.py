@@ -16,7 +16,7 @@ from connections.services.revocations import (
     MAX_ATTEMPTS,
     revocations_attempt_due,
 )
-from tests.conftest import GOOGLE, PASSWORD, page_text, query_of
+from tests.conftest import GOOGLE, PASSWORD, SteppingClock, page_text, query_of
 
 pytestmark = pytest.mark.django_db
 SLOW = requests.exceptions.ReadTimeout("the provider took 25 s")
@@ -53,13 +53,42 @@ def test_a_pending_revocation_is_retried_in_the_background_and_recorded(sleep, l
 
     counts = revocations_attempt_due()
 
-    assert counts == {"revoked": 1, "gave_up": 0, "later": 0}
+    assert counts == {"revoked": 1, "gave_up": 0, "later": 0, "left_for_next_run": 0}
     assert query_of("?" + http.calls[-1].request.body) == {"token": "1//0g-sample-refresh-token"}
     revocation = Revocation.objects.get()
     assert revocation.status == Revocation.Status.DONE
     assert revocation.access_token == revocation.refresh_token == ""
     event = sleep.events.get(kind=ConnectionEvent.Kind.REVOKED)
     assert event.message == "Google confirmed that Tendon's access is revoked."
+
+
+def test_the_background_pass_stops_within_its_time_budget_and_leaves_the_rest(
+    sleep, logged_in, http, settings, monkeypatch
+):
+    from connections.services import revocations
+
+    http.add("POST", GOOGLE["revoke_url"], body=SLOW)
+    logged_in.post(f"/connect/{sleep.pk}/remove/")
+    for number in (2, 3):
+        Revocation.objects.create(
+            provider="google_health",
+            account_uid=f"other-{number}",
+            reason="removed",
+            refresh_token=f"refresh-{number}",
+            next_attempt_at=timezone.now() - timedelta(seconds=1),
+        )
+    Revocation.objects.filter(account_uid=sleep.account_uid).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    http.add("POST", GOOGLE["revoke_url"], status=200)
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 120}  # a budget of 40 s
+    monkeypatch.setattr(revocations.time, "monotonic", SteppingClock(30))  # 25 s providers
+
+    counts = revocations_attempt_due()
+
+    assert counts == {"revoked": 1, "gave_up": 0, "later": 0, "left_for_next_run": 2}
+    left = Revocation.objects.filter(status=Revocation.Status.PENDING)
+    assert sorted(left.values_list("account_uid", "attempts")) == [("other-2", 0), ("other-3", 0)]
 
 
 def test_a_revocation_that_never_succeeds_gives_up_and_says_so(sleep, logged_in, http):
