@@ -7,10 +7,14 @@ typed hints, and nothing else: it never touches connections or records. The shar
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from django.core.cache import cache
 
 UPSERT = "upsert"  # data was added or changed in the interval
 DELETE = "delete"  # data was deleted in the interval
@@ -79,3 +83,20 @@ def same_secret(given: str | None, expected: str) -> bool:
     if not given or not expected:
         return False
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def within_rate(*, scope: str, sender: str, limit: int, window: int) -> bool:
+    """Whether one more push from sender fits in `limit` per `window` seconds.
+
+    Counted in the shared cache per fixed window: the window is in the key, so a cache whose
+    incr() restarts the entry's timeout (the file cache) cannot stretch the window.
+    """
+    slot = int(time.time() // window)
+    digest = hashlib.sha256(sender.encode()).hexdigest()[:24]
+    key = f"tendon:push-rate:{scope}:{digest}:{slot}"
+    if cache.add(key, 1, timeout=window * 2):
+        return True
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # expired between add and incr
+        return True

@@ -11,11 +11,9 @@ happen earlier, limited per athlete; what is stored or deleted comes from Strava
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from django.conf import settings
-from django.core.cache import cache
 
 from connections.providers.push import (
     DELETE,
@@ -26,21 +24,13 @@ from connections.providers.push import (
     Inbound,
     refuse,
     same_secret,
+    within_rate,
 )
 
 RATE_LIMIT = 30  # events per athlete ...
 RATE_WINDOW = 60  # ... per this many seconds; beyond that they are dropped (and answered 200)
 OK = b"OK"
 MAX_ID = 2**63 - 1
-
-
-def _within_rate(owner_id: str) -> bool:
-    key = "tendon:strava-push:" + hashlib.sha256(owner_id.encode()).hexdigest()[:24]
-    cache.add(key, 0, timeout=RATE_WINDOW)
-    try:
-        return cache.incr(key) <= RATE_LIMIT
-    except ValueError:  # expired between add and incr
-        return True
 
 
 def _handshake(inbound: Inbound, verify_token: str) -> Delivery:
@@ -113,6 +103,8 @@ def read(inbound: Inbound) -> Delivery:
     ours = settings.STRAVA_WEBHOOK_SUBSCRIPTION_ID
     if ours and str(subscription) != str(ours):
         return refuse(403, "wrong_subscription")
-    if not _within_rate(hint.account_uid):
+    if not within_rate(
+        scope="strava", sender=hint.account_uid, limit=RATE_LIMIT, window=RATE_WINDOW
+    ):
         return refuse(200, "rate_limited", "OK")  # a non-200 only makes Strava send it again
     return Delivery(status=200, body=OK, hints=(hint,), verified=False)

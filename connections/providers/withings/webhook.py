@@ -11,16 +11,22 @@ earlier. Operators may allow only Withings' addresses (WITHINGS_NOTIFY_ALLOWED_N
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import parse_qs
 
 from django.conf import settings
-from django.core.cache import cache
 
-from connections.providers.push import UNLINKED, UPSERT, Delivery, Hint, Inbound, refuse
+from connections.providers.push import (
+    UNLINKED,
+    UPSERT,
+    Delivery,
+    Hint,
+    Inbound,
+    refuse,
+    within_rate,
+)
 
 # Reference: notification categories ("appli") -> the Tendon feed whose data they announce.
 APPLI_FEEDS: dict[int, tuple[str, ...]] = {1: ("body",), 16: ("daily",)}
@@ -50,15 +56,6 @@ def _allowed(remote_addr: str) -> bool:
     return any(address in network for network in networks)
 
 
-def _within_rate(userid: str) -> bool:
-    key = "tendon:withings-notify:" + hashlib.sha256(userid.encode()).hexdigest()[:24]
-    cache.add(key, 0, timeout=RATE_WINDOW)
-    try:
-        return cache.incr(key) <= RATE_LIMIT
-    except ValueError:  # expired between add and incr
-        return True
-
-
 def _moment(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -84,7 +81,7 @@ def read(inbound: Inbound) -> Delivery:
         return refuse(400, "bad_shape")
     if not userid.isdigit():
         return refuse(400, "bad_shape")
-    if not _within_rate(userid):
+    if not within_rate(scope="withings", sender=userid, limit=RATE_LIMIT, window=RATE_WINDOW):
         return refuse(200, "rate_limited", "OK")  # a non-200 would count as a failed delivery
     if appli == USER_EVENTS:
         action = form.get("action", "")

@@ -169,3 +169,16 @@ def test_without_a_recent_push_the_connection_polls_as_before(
     connection = Connection.objects.get(pk=google_activities.pk)
     assert connection.next_run_at - timezone.now() < timedelta(minutes=70)
     assert "Importing every 60 minutes." in page_text(logged_in.get(f"/connect/{connection.pk}/"))
+
+
+def test_after_a_verified_push_the_connect_card_says_updates_arrive_as_pushed(
+    google_push, google_activities, logged_in
+):
+    before = page_text(logged_in.get("/connect/"))
+
+    assert google_push.post(notification()).status_code == 204
+
+    after = page_text(logged_in.get("/connect/"))
+    assert "Importing every 60 minutes" in before
+    assert "Updates arrive as Fitbit & Pixel Watch sends them" in after
+    assert "Importing every 60 minutes" not in after

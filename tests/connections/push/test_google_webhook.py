@@ -239,3 +239,49 @@ def test_an_unreachable_keyset_is_a_retry_later(settings, google_push, google_ac
     assert response.status_code == 503
     _nothing_changed(before)
     assert _refusals() == ["keyset_unavailable"]
+
+
+def test_the_keyset_is_fetched_again_once_a_day_has_passed(
+    google_push, google_activities, monkeypatch
+):
+    import time
+
+    assert google_push.post(notification()).status_code == 204
+    assert google_push.post(notification()).status_code == 204
+    assert google_push.keyset_fetches() == 1  # cached
+    a_day_later = time.time() + 24 * 3600 + 1
+    monkeypatch.setattr(time, "time", lambda: a_day_later)
+
+    assert google_push.post(notification()).status_code == 204
+
+    assert google_push.keyset_fetches() == 2  # the copy was a day old: Google's keys may rotate
+
+
+@pytest.mark.parametrize(
+    ("data_type", "feed"),
+    [
+        ("exercise", "activities"),
+        ("sleep", "sleep"),
+        ("weight", "body"),
+        ("body-fat", "body"),
+        ("heart-rate", "heart_rate"),
+        ("daily-resting-heart-rate", "heart_rate"),
+        ("steps", "daily"),
+        ("total-calories", "daily"),
+    ],
+)
+def test_a_data_type_starts_the_import_of_the_feed_that_reads_it(
+    google_push, logged_in, user, google_connect, data_type, feed
+):
+    from connections.providers.google_health.scopes import FEEDS
+
+    token = fixture_json("google_health", "token")
+    token["scope"] = " ".join(sorted({s for scopes in FEEDS.values() for s in scopes}))
+    google_connect(logged_in, feeds=list(FEEDS), token=token)
+    assert Connection.objects.filter(user=user, enabled=True).count() == len(FEEDS)
+
+    assert google_push.post(notification(data_type=data_type)).status_code == 204
+
+    started = ImportRun.objects.values_list("connection__feed", flat=True)
+    assert list(started) == [feed]
+    assert WebhookHint.objects.get().reason == "queued"

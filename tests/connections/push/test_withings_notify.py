@@ -39,6 +39,16 @@ def withings_connected(
     return {c.feed: c for c in Connection.objects.filter(user=user)}
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """time.time() held at the start of a minute, so a flood never straddles a rate window."""
+    import time
+
+    now = [1_800_000_000.0]  # a multiple of 60
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    return now
+
+
 def _notify_calls(http) -> list[dict]:
     return [query_of("?" + c.request.body) for c in http.calls if c.request.url == NOTIFY]
 
@@ -209,7 +219,9 @@ def test_notifications_from_an_allowed_network_are_taken(
     assert ImportRun.objects.count() == 1
 
 
-def test_a_flood_for_one_userid_is_dropped_past_the_rate_limit(withings_connected, webhook_post):
+def test_a_flood_for_one_userid_is_dropped_past_the_rate_limit(
+    withings_connected, webhook_post, clock
+):
     answers = [_post(webhook_post, "userid=363&appli=1").status_code for _ in range(35)]
 
     assert answers == [200] * 35  # Withings drops a subscription after failed deliveries
@@ -246,3 +258,25 @@ def test_reconnect_subscribes_again(
     subscribes = [c for c in _notify_calls(http) if c["action"] == "subscribe"]
     assert len(subscribes) == 6  # three at connect, three again after reconnecting
     assert Credential.objects.get().status == Credential.Status.ACTIVE
+
+
+def test_the_rate_limit_lets_a_userid_in_again_the_next_minute_on_the_file_cache(
+    settings, tmp_path, withings_connected, webhook_post, clock
+):
+    # The default cache without Redis: files, whose incr() starts the entry's timeout afresh.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    flood = [_post(webhook_post, "userid=363&appli=1").status_code for _ in range(31)]
+    clock[0] += 61
+
+    assert _post(webhook_post, "userid=363&appli=1").status_code == 200
+
+    assert flood == [200] * 31
+    reasons = list(WebhookHint.objects.order_by("pk").values_list("reason", flat=True))
+    assert reasons.count("rate_limited") == 1  # the 31st of the first minute only
+    assert reasons[-1] != "rate_limited"
+    assert ImportRun.objects.count() == 1
