@@ -122,3 +122,8 @@ def test_callback_with_a_foreign_state_changes_nothing(logged_in, whoop_app, oau
     assert "did not match a request from this browser" in page_text(response)
     assert snapshot() == before
     assert not Connection.objects.exists()
+
+
+def test_whoop_without_a_client_id_is_not_offered(logged_in):
+    assert "WHOOP" not in page_text(logged_in.get("/connect/"))
+    assert logged_in.get("/connect/whoop/enable/").status_code == 404
