@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -48,10 +48,17 @@ class Subscription:
                 callback_url=str(body["callback_url"]),
                 event_type=str(body["event_type"]),
                 data_type=str(body["data_type"]),
-                expiration_time=datetime.fromisoformat(expires) if expires else None,
+                expiration_time=_instant(expires) if expires else None,
             )
         except (KeyError, ValueError) as error:
             raise BadResponse(f"Oura sent a subscription we cannot read ({error!r}).") from error
+
+
+def _instant(value: str) -> datetime:
+    """An expiration_time. Oura's are UTC ("…Z"); one without a zone is read as UTC, so that
+    comparing it with now never fails (the renewal would then never run)."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def wanted() -> list[tuple[str, str]]:

@@ -160,6 +160,20 @@ def test_renew_by_hand_says_which_oura_refused_and_what_to_run(set_up, http):
     assert "`oura_webhooks create` makes the rest" in errors.getvalue()
 
 
+def test_an_expiry_without_a_time_zone_is_read_as_utc_and_renewed_in_time(set_up, http):
+    soon = (timezone.now() + timedelta(hours=5)).replace(tzinfo=None).isoformat()
+    http.add("GET", SUBSCRIPTIONS, json=[{**_held(timedelta(0))[0], "expiration_time": soon}])
+    http.add(
+        "PUT",
+        SUBSCRIPTIONS + "/renew/sub-0",
+        json=fixture_json("oura", "webhook_subscription_renewed"),
+    )
+
+    outcome = provider_upkeep()
+
+    assert outcome["oura"] == {"held": 1, "renewed": 1, "refused": 0, "missing": 14}
+
+
 def test_the_upkeep_survives_oura_failing(set_up, http):
     http.add("GET", SUBSCRIPTIONS, status=503)
 
