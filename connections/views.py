@@ -106,7 +106,7 @@ def provider_enable(request: HttpRequest, provider: str) -> HttpResponse:
             "spec": spec,
             "form": form,
             "feed_rows": feed_rows,
-            "permissions": spec.permissions_for(list(spec.feeds)),
+            "permissions": spec.permissions_asked(list(spec.feeds)),
         },
     )
 

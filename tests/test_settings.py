@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -154,3 +155,83 @@ def test_without_redis_a_workers_heartbeat_reaches_the_web_process():
     )
 
     assert "alive" in web.stdout, web.stderr
+
+
+# Oura and WHOOP (issue 11): their settings, their defaults, and "unset: not offered".
+
+RING_AND_STRAP = (
+    "import json, django; django.setup(); from django.conf import settings\n"
+    "print(json.dumps({p: {**settings.PROVIDER_ENDPOINTS[p],\n"
+    "    'apps': settings.SOCIALACCOUNT_PROVIDERS[p]['APPS']} for p in ('oura', 'whoop')}\n"
+    "    | {'verification': settings.OURA_WEBHOOK_VERIFICATION_TOKEN}))\n"
+)
+
+
+def _ring_and_strap(monkeypatch, **env: str) -> dict:
+    for name in list(os.environ):
+        if name.startswith(("OURA_", "WHOOP_")):
+            monkeypatch.delenv(name)
+    result = _python(RING_AND_STRAP, DEBUG="1", **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_oura_and_whoop_default_to_their_real_endpoints(monkeypatch):
+    found = _ring_and_strap(monkeypatch)
+
+    assert found["oura"] == {
+        "authorize_url": "https://cloud.ouraring.com/oauth/authorize",
+        "token_url": "https://api.ouraring.com/oauth/token",
+        "revoke_url": "https://api.ouraring.com/oauth/revoke",
+        "api_url": "https://api.ouraring.com",
+        "apps": [],
+    }
+    assert found["whoop"] == {
+        "authorize_url": "https://api.prod.whoop.com/oauth/oauth2/auth",
+        "token_url": "https://api.prod.whoop.com/oauth/oauth2/token",
+        "api_url": "https://api.prod.whoop.com/developer",
+        "revoke_url": "https://api.prod.whoop.com/developer/v2/user/access",
+        "apps": [],
+    }
+    assert found["verification"] == ""  # push from Oura is off until it is set
+
+
+def test_oura_and_whoop_endpoints_follow_the_environment(monkeypatch):
+    found = _ring_and_strap(
+        monkeypatch,
+        OURA_AUTHORIZE_URL="https://oura.test/authorize",
+        OURA_TOKEN_URL="https://oura.test/token",
+        OURA_REVOKE_URL="https://oura.test/revoke",
+        OURA_API_URL="https://oura.test",
+        OURA_WEBHOOK_VERIFICATION_TOKEN="chosen-token",
+        WHOOP_AUTHORIZE_URL="https://whoop.test/auth",
+        WHOOP_TOKEN_URL="https://whoop.test/token",
+        WHOOP_API_URL="https://whoop.test/developer",
+    )
+
+    assert [found["oura"][k] for k in ("authorize_url", "token_url", "revoke_url", "api_url")] == [
+        "https://oura.test/authorize",
+        "https://oura.test/token",
+        "https://oura.test/revoke",
+        "https://oura.test",
+    ]
+    assert found["verification"] == "chosen-token"
+    assert [found["whoop"][k] for k in ("authorize_url", "token_url", "api_url")] == [
+        "https://whoop.test/auth",
+        "https://whoop.test/token",
+        "https://whoop.test/developer",
+    ]
+    assert found["whoop"]["revoke_url"] == "https://whoop.test/developer/v2/user/access"
+
+
+def test_oura_and_whoop_are_offered_once_their_client_id_is_set(monkeypatch):
+    found = _ring_and_strap(
+        monkeypatch,
+        OURA_CLIENT_ID="ring",
+        OURA_CLIENT_SECRET="ring-secret",
+        WHOOP_CLIENT_ID="strap",
+        WHOOP_CLIENT_SECRET="strap-secret",
+    )
+
+    assert found["oura"]["apps"] == [{"client_id": "ring", "secret": "ring-secret"}]
+    assert found["whoop"]["apps"] == [{"client_id": "strap", "secret": "strap-secret"}]

@@ -86,6 +86,11 @@ class ProviderSpec:
                     scopes.append(scope)
         return scopes
 
+    def permissions_asked(self, feeds: list[str] | tuple[str, ...]) -> list[Permission]:
+        """Every permission the provider's consent screen asks for these feeds, the base
+        (identity) ones first; a scope Tendon does not describe (openid) is left out."""
+        return [self.permissions[s] for s in self.scopes_for(feeds) if s in self.permissions]
+
     def permissions_for(self, feeds: list[str] | tuple[str, ...]) -> list[Permission]:
         seen: list[Permission] = []
         for feed in feeds:

@@ -29,8 +29,8 @@ class Inbound:
     headers: Mapping[str, str]
     body: bytes
     remote_addr: str = ""
-    # The query string (a GET handshake: Oura's verification_token and challenge, Strava's
-    # hub.challenge); one value per name.
+    # The query string (a GET handshake, where a provider checks the address with a token and
+    # a challenge to echo); one value per name.
     query: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -45,8 +45,7 @@ class Hint:
     end: datetime | None = None
     data_type: str = ""  # the provider's name for the data, for the log
     # The provider's id of the one record the push is about, when it names a record instead of
-    # an interval (Oura's and Strava's events): the stored record with that key places the hint
-    # in time.
+    # an interval: the stored record with that key places the hint in time.
     record_key: str = ""
 
 

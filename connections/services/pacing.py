@@ -1,8 +1,8 @@
 """Pacing a provider as a whole, not one person at a time.
 
-Some providers limit the whole application (WHOOP: 100 requests a minute and 10,000 a day;
-Strava: per quarter hour on the wall clock and per UTC day; Polar: per 15 minutes and per day,
-growing with the number of users). Two mechanisms keep Tendon under them:
+Some providers limit the whole application, not each person: per minute and per day, per
+quarter hour on the wall clock, or in allowances that grow with the number of users (each
+provider's spec declares its figures). Two mechanisms keep Tendon under them:
 
 - a provider's declared budgets (`ProviderSpec.app_call_budgets`), counted across every worker
   in the shared cache, stop an import before a window's allowance runs out;

@@ -9,8 +9,9 @@ once it passes: `upkeep` renews ours in time, from the "tendon: provider upkeep"
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,6 +24,8 @@ EVENT_TYPES = ("create", "update", "delete")
 # The data types Tendon's feeds read (ExtApiV2DataType); heart rate has none: it stays polled.
 DATA_TYPES = ("daily_activity", "daily_sleep", "daily_readiness", "sleep", "workout")
 RENEW_WITHIN = timedelta(days=3)  # renew a subscription this long before it expires
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,17 @@ class Subscription:
                 callback_url=str(body["callback_url"]),
                 event_type=str(body["event_type"]),
                 data_type=str(body["data_type"]),
-                expiration_time=datetime.fromisoformat(expires) if expires else None,
+                expiration_time=_instant(expires) if expires else None,
             )
         except (KeyError, ValueError) as error:
             raise BadResponse(f"Oura sent a subscription we cannot read ({error!r}).") from error
+
+
+def _instant(value: str) -> datetime:
+    """An expiration_time. Oura's are UTC ("…Z"); one without a zone is read as UTC, so that
+    comparing it with now never fails (the renewal would then never run)."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def wanted() -> list[tuple[str, str]]:
@@ -141,23 +151,34 @@ def ours(client, *, callback_url: str) -> list[Subscription]:
 
 def renew_due(
     client, *, held: list[Subscription], within: timedelta = RENEW_WITHIN, now=None
-) -> list[Subscription]:
+) -> tuple[list[Subscription], int]:
     """Renews those of `held` that expire within `within` (or give no expiry time); returns
-    them as renewed."""
+    them as renewed, and how many Oura refused. Each is tried: one refusal (Oura answers 403
+    for a subscription it no longer holds) must not leave the others to expire."""
     limit = (now or timezone.now()) + within
-    return [
-        client.webhook_renew(s.id)
-        for s in held
-        if s.expiration_time is None or s.expiration_time <= limit
-    ]
+    renewed, refused = [], 0
+    for subscription in held:
+        if subscription.expiration_time is not None and subscription.expiration_time > limit:
+            continue
+        try:
+            renewed.append(client.webhook_renew(subscription.id))
+        except (ProviderRefused, BadResponse) as error:
+            logger.warning("Oura did not renew subscription %s: %s", subscription.id, error)
+            refused += 1
+    return renewed, refused
 
 
 def upkeep(*, client, webhook_url: str) -> dict[str, int]:
     """The schedule's part: renew ours that expire soon. Counts for the log ("missing": wanted
     ones Oura does not hold, which `manage.py oura_webhooks create` makes)."""
-    if not settings.OURA_WEBHOOK_VERIFICATION_TOKEN:
-        return {"held": 0, "renewed": 0, "missing": 0}  # push from Oura is not set up here
+    if not settings.OURA_WEBHOOK_VERIFICATION_TOKEN:  # push from Oura is not set up here
+        return {"held": 0, "renewed": 0, "refused": 0, "missing": 0}
     held = ours(client, callback_url=webhook_url)
-    renewed = renew_due(client, held=held)
+    renewed, refused = renew_due(client, held=held)
     missing = set(wanted()) - {(s.event_type, s.data_type) for s in held}
-    return {"held": len(held), "renewed": len(renewed), "missing": len(missing)}
+    return {
+        "held": len(held),
+        "renewed": len(renewed),
+        "refused": refused,
+        "missing": len(missing),
+    }

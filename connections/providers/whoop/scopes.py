@@ -19,7 +19,8 @@ PERMISSIONS = {
     OFFLINE: Permission(
         OFFLINE,
         "Offline access",
-        "to keep importing while you are away (without it WHOOP ends our access after an hour)",
+        "to keep importing while you are away; keep it allowed: without it WHOOP ends our "
+        "access after an hour, so Tendon cannot connect",
     ),
     PROFILE: Permission(
         PROFILE,

@@ -158,3 +158,27 @@ def test_connecting_with_a_lapsed_membership_says_so_and_changes_nothing(
 
     assert "Oura says the membership on this account is not active" in page_text(response)
     assert snapshot() == before
+
+
+def test_enable_page_explains_every_permission_oura_will_ask_for(logged_in, oura_app):
+    from connections.providers.oura.scopes import PERMISSIONS
+
+    page = page_text(logged_in.get("/connect/oura/enable/"))
+
+    for permission in PERMISSIONS.values():
+        assert f"{permission.label} — {permission.reason}" in page
+
+
+def test_a_permission_switched_off_at_oura_is_explained_on_the_card_and_the_feeds_page(
+    logged_in, user, oura_connect
+):
+    oura_connect(logged_in, granted="email personal workout heartrate")
+    sleep = Connection.objects.get(user=user, feed="sleep")
+
+    card = page_text(logged_in.get("/connect/"))
+    detail = page_text(logged_in.get(f"/connect/{sleep.pk}/"))
+
+    assert "Sleep nothing imported yet Permission missing: daily summaries" in card
+    assert "Allow daily summaries data Details" in card  # the card's one button
+    assert "Daily summaries Not allowed To import your daily steps" in detail
+    assert "your sleep periods (Oura: “daily summaries of sleep, activity and readiness”)" in detail

@@ -88,6 +88,29 @@ def test_sleep_that_oura_marks_deleted_or_rejected_is_not_stored(oura_connected,
     assert list(SleepSession.objects.values_list("key", flat=True)) == [page["data"][0]["id"]]
 
 
+def test_sleep_that_reaches_oura_a_day_late_is_stored_by_the_next_import(
+    oura_connected, http, run_import
+):
+    http.add("GET", SLEEP, json={"data": [], "next_token": None})
+    assert run_import(oura_connected["sleep"]).created_count == 0
+    night = fixture_json("oura", "sleep_page2")["data"][0]
+    went_to_bed = (timezone.now() - timedelta(days=1)).replace(hour=22, minute=0, microsecond=0)
+    late = {
+        **night,
+        "day": (went_to_bed + timedelta(days=1)).date().isoformat(),
+        "bedtime_start": went_to_bed.isoformat(),
+        "bedtime_end": (went_to_bed + timedelta(hours=7, minutes=45)).isoformat(),
+    }
+    http.replace("GET", SLEEP, json={"data": [late], "next_token": None})
+
+    run = run_import(oura_connected["sleep"])
+
+    assert (run.outcome, run.created_count) == (ImportRun.Outcome.OK, 1)
+    reread = _calls(http, SLEEP)[-1]
+    assert date.fromisoformat(reread["start_date"]) <= went_to_bed.date() - timedelta(days=1)
+    assert SleepSession.objects.get().start == went_to_bed
+
+
 def _daily_pages(http):
     for name in ("daily_activity", "daily_sleep", "daily_readiness"):
         http.add("GET", collection(name), json=fixture_json("oura", f"{name}_page1"))

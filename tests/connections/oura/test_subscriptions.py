@@ -33,9 +33,9 @@ def _held(*expiring_in: timedelta) -> list[dict]:
     ]
 
 
-def _run(*args) -> str:
+def _run(*args, stderr: io.StringIO | None = None) -> str:
     out = io.StringIO()
-    call_command("oura_webhooks", *args, stdout=out)
+    call_command("oura_webhooks", *args, stdout=out, stderr=stderr or io.StringIO())
     return out.getvalue()
 
 
@@ -119,8 +119,59 @@ def test_the_upkeep_schedule_renews_subscriptions_before_they_expire(set_up, htt
 
     outcome = provider_upkeep()
 
-    assert outcome["oura"] == {"held": 2, "renewed": 1, "missing": 13}
+    assert outcome["oura"] == {"held": 2, "renewed": 1, "refused": 0, "missing": 13}
     assert [c.request.method for c in http.calls] == ["GET", "PUT"]
+
+
+def test_one_subscription_oura_refuses_to_renew_leaves_the_others_renewed(set_up, http):
+    http.add("GET", SUBSCRIPTIONS, json=_held(timedelta(hours=5), timedelta(hours=6)))
+    http.add(
+        "PUT", SUBSCRIPTIONS + "/renew/sub-0", status=403, json={"detail": "Webhook not found"}
+    )
+    http.add(
+        "PUT",
+        SUBSCRIPTIONS + "/renew/sub-1",
+        json=fixture_json("oura", "webhook_subscription_renewed"),
+    )
+
+    outcome = provider_upkeep()
+
+    assert outcome["oura"] == {"held": 2, "renewed": 1, "refused": 1, "missing": 13}
+    assert [c.request.url for c in http.calls if c.request.method == "PUT"] == [
+        SUBSCRIPTIONS + "/renew/sub-0",
+        SUBSCRIPTIONS + "/renew/sub-1",
+    ]
+
+
+def test_renew_by_hand_says_which_oura_refused_and_what_to_run(set_up, http):
+    http.add("GET", SUBSCRIPTIONS, json=_held(timedelta(hours=5), timedelta(hours=6)))
+    http.add("PUT", SUBSCRIPTIONS + "/renew/sub-0", status=403, json={"detail": "Forbidden"})
+    http.add(
+        "PUT",
+        SUBSCRIPTIONS + "/renew/sub-1",
+        json=fixture_json("oura", "webhook_subscription_renewed"),
+    )
+    errors = io.StringIO()
+
+    output = _run("renew", stderr=errors)
+
+    assert "Renewed 1 of 2 subscription(s)." in output
+    assert "Oura refused to renew 1 (see the log)" in errors.getvalue()
+    assert "`oura_webhooks create` makes the rest" in errors.getvalue()
+
+
+def test_an_expiry_without_a_time_zone_is_read_as_utc_and_renewed_in_time(set_up, http):
+    soon = (timezone.now() + timedelta(hours=5)).replace(tzinfo=None).isoformat()
+    http.add("GET", SUBSCRIPTIONS, json=[{**_held(timedelta(0))[0], "expiration_time": soon}])
+    http.add(
+        "PUT",
+        SUBSCRIPTIONS + "/renew/sub-0",
+        json=fixture_json("oura", "webhook_subscription_renewed"),
+    )
+
+    outcome = provider_upkeep()
+
+    assert outcome["oura"] == {"held": 1, "renewed": 1, "refused": 0, "missing": 14}
 
 
 def test_the_upkeep_survives_oura_failing(set_up, http):
@@ -134,7 +185,7 @@ def test_the_upkeep_survives_oura_failing(set_up, http):
 def test_the_upkeep_leaves_oura_alone_when_push_is_not_set_up(set_up, settings, http):
     settings.OURA_WEBHOOK_VERIFICATION_TOKEN = ""
 
-    assert provider_upkeep()["oura"] == {"held": 0, "renewed": 0, "missing": 0}
+    assert provider_upkeep()["oura"] == {"held": 0, "renewed": 0, "refused": 0, "missing": 0}
     assert len(http.calls) == 0
 
 

@@ -122,3 +122,33 @@ def test_callback_with_a_foreign_state_changes_nothing(logged_in, whoop_app, oau
     assert "did not match a request from this browser" in page_text(response)
     assert snapshot() == before
     assert not Connection.objects.exists()
+
+
+def test_whoop_without_a_client_id_is_not_offered(logged_in):
+    assert "WHOOP" not in page_text(logged_in.get("/connect/"))
+    assert logged_in.get("/connect/whoop/enable/").status_code == 404
+
+
+def test_enable_page_explains_every_permission_whoop_will_ask_for(logged_in, whoop_app):
+    from connections.providers.whoop.scopes import PERMISSIONS
+
+    page = page_text(logged_in.get("/connect/whoop/enable/"))
+
+    for permission in PERMISSIONS.values():
+        assert f"{permission.label} — {permission.reason}" in page
+
+
+def test_a_permission_left_out_of_whoops_grant_is_explained_on_the_card_and_the_feeds_page(
+    logged_in, user, whoop_connect
+):
+    token = fixture_json("whoop", "token")
+    whoop_connect(logged_in, token={**token, "scope": token["scope"].replace(" read:sleep", "")})
+    sleep = Connection.objects.get(user=user, feed="sleep")
+
+    card = page_text(logged_in.get("/connect/"))
+    detail = page_text(logged_in.get(f"/connect/{sleep.pk}/"))
+
+    assert "Sleep nothing imported yet Permission missing: sleep" in card
+    assert "Allow sleep data Details" in card  # the card's one button
+    assert "Sleep Not allowed To import your sleep" in detail
+    assert "(WHOOP: “performance % and duration per sleep stage”)" in detail

@@ -39,11 +39,16 @@ class Command(BaseCommand):
                 self._create(client, callback)
             elif action == "renew":
                 held = subscriptions.ours(client, callback_url=callback)
-                renewed = subscriptions.renew_due(
+                renewed, refused = subscriptions.renew_due(
                     client, held=held, within=timedelta(days=within_days)
                 )
                 self.stdout.write(f"Renewed {len(renewed)} of {len(held)} subscription(s).")
                 self._show(renewed)
+                if refused:
+                    self.stderr.write(
+                        f"Oura refused to renew {refused} (see the log); `oura_webhooks list` "
+                        "shows what it still holds, and `oura_webhooks create` makes the rest."
+                    )
             else:
                 self._show(client.webhook_list(), callback=callback)
         except (ProviderError, GrantRevoked) as error:
