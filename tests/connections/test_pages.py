@@ -209,3 +209,15 @@ def test_an_import_that_just_finished_reads_last_import_just_now(demo_connected)
     summary = schedule_summary([daily], "Demo Health")
 
     assert summary == "Importing every 60 minutes · last import just now"
+
+
+def test_a_provider_that_is_its_own_account_owner_is_named_once_in_the_timeline(
+    logged_in, demo_connected
+):
+    daily = demo_connected("daily")["daily"]
+    credential_flag(credential=daily.credential, reason="invalid_grant")
+
+    page = page_text(logged_in.get(f"/connect/{daily.pk}/"))
+
+    assert "Demo Health stopped accepting Tendon's access. We e-mailed you." in page
+    assert "access to Demo Health" not in page
