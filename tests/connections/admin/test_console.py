@@ -260,3 +260,16 @@ def test_the_backfill_form_names_the_connection_offers_cancel_and_says_how_much(
     assert str(connection) in crumbs and crumbs.endswith("Backfill")
     assert re.search(r'<a class="button cancel-link" href="[^"]+">Cancel</a>', html)
     assert "that is 30 days" in element_text(html, "data-how-much")
+
+
+def test_the_credential_page_writes_times_on_the_24_hour_clock(as_staff, make, settings):
+    settings.TIME_ZONE = "UTC"
+    credential = make().credential
+    Credential.objects.filter(pk=credential.pk).update(
+        status_changed_at=timezone.now().replace(year=2026, month=5, day=3, hour=18, minute=19)
+    )
+
+    page = page_text(as_staff.get(f"/admin/connections/credential/{credential.pk}/change/"))
+
+    assert "3 May 2026, 18:19" in page
+    assert "p.m." not in page and "a.m." not in page
