@@ -502,7 +502,7 @@ def test_support_sees_counts_and_dates_but_not_health_values(client, support, sl
     listing = client.get("/admin/records/sleepsession/")
     single = client.get(f"/admin/records/sleepsession/{record.pk}/change/")
 
-    assert "1 record(s), the latest dated" in page
+    assert "Records imported: 1 record, the latest dated" in page
     assert "433" not in page
     assert listing.status_code == single.status_code == 403
 
@@ -533,3 +533,16 @@ def test_the_connection_page_shows_the_whole_last_error(as_staff, connection_fac
 
     assert message in page
     assert "Demo Health failed to answer (status 503: upstream connect …" in listing
+
+
+def test_the_connection_page_counts_a_daily_feeds_records_in_words(as_staff, connection_factory):
+    from tests.records.history import store_days
+
+    connection = connection_factory()
+    Connection.objects.filter(pk=connection.pk).update(feed="daily", account_uid="demo-account")
+    store_days(connection.user, provider="demo", last=timezone.localdate(), days=12)
+
+    page = page_text(as_staff.get(f"/admin/connections/connection/{connection.pk}/change/"))
+
+    today = timezone.localdate()
+    assert f"Records imported: 12 records, the latest dated {today:%-d %b %Y}" in page
