@@ -412,6 +412,7 @@ if EMAIL_CONFIG.get("EMAIL_BACKEND") == "django.core.mail.backends.console.Email
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tendon <tendon@localhost>")
 
 LANGUAGE_CODE = "en-gb"
+FORMAT_MODULE_PATH = ["config.formats"]  # 24-hour times everywhere, the admin too
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

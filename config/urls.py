@@ -10,7 +10,7 @@ from connections.admin.dashboard import health_dashboard
 from connections.views_webhooks import provider_webhook
 
 admin.site.site_header = "Tendon support"
-admin.site.site_title = "Tendon support"
+admin.site.site_title = "Tendon"  # tabs read "<Page> · Tendon"; the header says "Tendon support"
 admin.site.index_title = "Connections, people and their data"
 # Lists need the width: the app list is one click away (Home), not beside every page.
 admin.site.enable_nav_sidebar = False

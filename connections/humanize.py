@@ -20,10 +20,10 @@ def _amount(seconds: float) -> str:
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
-    """'now', '5 minutes ago', 'an hour ago', '3 days ago'; 'in 20 minutes' for the future."""
+    """'just now', '5 minutes ago', 'an hour ago', '3 days ago'; 'in 20 minutes' for the future."""
     seconds = ((now or timezone.now()) - moment).total_seconds()
     if abs(seconds) < 1:
-        return "now"
+        return "just now"  # "last import just now", never the bare "last import now"
     if seconds < 0:
         return f"in {_amount(-seconds)}"
     return f"{_amount(seconds)} ago"

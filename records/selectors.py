@@ -24,6 +24,16 @@ class Cell:
     short: str = ""  # a compact form for phones (dates)
     muted: bool = False
     wide: bool = False  # left out on phones
+    wrap: bool = False  # may break over lines on a phone (free text; a day above its time)
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def classes(self) -> str:
+        return " ".join(
+            n for n, on in [("muted", self.muted), ("wide", self.wide), ("breaks", self.wrap)] if on
+        )
 
 
 @dataclass
@@ -33,7 +43,7 @@ class Section:
     feed: str  # the connection feed that fills it
     noun: str  # "sleep", for "No sleep yet"
     columns: list[str]
-    wide_columns: tuple[str, ...] = ()  # left out on phones
+    wide_columns: tuple[str, ...] = ()  # left out on phones (Source: said once, or under the day)
     counted: str = "record"  # what the count counts
     count: int = 0
     page: int = 1
@@ -58,6 +68,13 @@ class Section:
         return min(self.count, self.page * PAGE_SIZE)
 
     @property
+    def one_source(self) -> str:
+        """The service every row shown comes from, when there is one: phones then say it once
+        above the table instead of in a column that would not fit."""
+        names = {row[-1].text for row in self.rows}
+        return names.pop() if len(names) == 1 else ""
+
+    @property
     def feed_label(self) -> str:
         """The feed's name as the Connect page shows it: 'Body'."""
         return Feed(self.feed).label
@@ -73,7 +90,8 @@ def _when(moment: datetime, *, today: date) -> Cell:
     local = timezone.localtime(moment)
     return Cell(
         f"{fmt.day_label(local.date())} {local:%H:%M}",
-        f"{_short(local.date(), today)} {local:%H:%M}",
+        f"{_short(local.date(), today)} {local:%H:%M}",  # on a phone, the time under the day
+        wrap=True,
     )
 
 
@@ -82,17 +100,19 @@ def _day(day: date, *, today: date) -> Cell:
 
 
 def _short(day: date, today: date) -> str:
-    return fmt.short_day(day) + ("" if day.year == today.year else f" {day.year}")
+    """'3 Nov' (with its year when not this one), never broken over two lines."""
+    text = fmt.short_day(day) + ("" if day.year == today.year else f" {day.year}")
+    return text.replace(" ", "\u00a0")
 
 
 def _source(provider: str) -> Cell:
-    return Cell(source_name(provider), muted=True)
+    return Cell(source_name(provider), muted=True, wide=True)  # phones: under the first cell
 
 
 def _activity(r: Activity, today: date) -> list[Cell]:
     return [
         _when(r.start, today=today),
-        Cell(r.name or r.activity_type.replace("_", " ").capitalize()),
+        Cell(r.name or r.activity_type.replace("_", " ").capitalize(), wrap=True),
         Cell(fmt.duration(r.duration)),
         Cell(fmt.kilometres(r.distance_m)),
         Cell(fmt.number(r.calories, "kcal"), wide=True),
@@ -168,7 +188,7 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "activities",
                 "activities",
                 ["When", "Activity", "Duration", "Distance", "Calories", "Source"],
-                wide_columns=("Calories",),
+                wide_columns=("Calories", "Source"),
             ),
             Activity.objects.filter(**owned).order_by("-start", "-pk"),
             _activity,
@@ -180,7 +200,7 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "sleep",
                 "sleep",
                 ["Night to", "Asleep", "Stages", "Source"],
-                wide_columns=("Stages",),
+                wide_columns=("Stages", "Source"),
             ),
             SleepSession.objects.filter(**owned).order_by("-end", "-pk"),
             _sleep,
@@ -192,6 +212,7 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "body",
                 "weigh-ins",
                 ["When", "Weight", "Body fat", "Source"],
+                wide_columns=("Source",),
                 counted="weigh-in",
             ),
             _weigh_ins(user),
@@ -204,6 +225,7 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "heart_rate",
                 "heart rate",
                 ["Day", "Resting heart rate", "Source"],
+                wide_columns=("Source",),
             ),
             DailySummary.objects.filter(**owned, resting_heart_rate__isnull=False).order_by(
                 "-date", "-pk"
@@ -217,7 +239,7 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "daily",
                 "daily summaries",
                 ["Day", "Steps", "Distance", "Calories", "Active", "Source"],
-                wide_columns=("Calories",),
+                wide_columns=("Calories", "Source"),
             ),
             DailySummary.objects.filter(daily_values, **owned).order_by("-date", "-pk"),
             _daily,

@@ -3,7 +3,10 @@ its grant (never a token), its permissions by name, timeline, runs and set-aside
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import admin
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -50,7 +53,9 @@ class ConnectionPageMixin:
         )
         if not count:
             return "none yet"
-        return format_html("{} record(s), the latest dated {}", count, relative(latest))
+        # Daily feeds date their records by day, the others by the moment.
+        when = relative(latest) if isinstance(latest, datetime) else f"{latest:%-d %b %Y}"
+        return format_html("{} record{}, the latest dated {}", f"{count:,}", pluralize(count), when)
 
     @admin.display(description="token")
     def token_metadata(self, obj):

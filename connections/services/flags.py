@@ -36,6 +36,8 @@ def flag_message(*, credential: Credential, cause: str, note: str) -> str:
             f"We lost access to {name} while renewing it (nothing you did caused this); "
             "please reconnect."
         )
+    if owner == name:  # "Withings stopped accepting Tendon's access", said once
+        return f"{name} stopped accepting Tendon's access."
     return f"{owner} stopped accepting Tendon's access to {name}."
 
 

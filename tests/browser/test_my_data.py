@@ -45,6 +45,12 @@ def test_my_data_draws_its_charts_without_sideways_scroll(
         for chart in ("steps", "sleep", "body", "heart", "zones", "activities"):
             assert page.locator(f"[data-chart={chart}] svg.chart").count() == 1, chart
         assert _fits(page), f"My data scrolls sideways at {width} px"
+        # …and no table scrolls sideways inside its card either.
+        tables = page.evaluate(
+            "[...document.querySelectorAll('.records .table-wrap')]"
+            ".map(w => [w.closest('section').id, w.scrollWidth, w.clientWidth])"
+        )
+        assert tables and all(scroll <= inner for _, scroll, inner in tables), tables
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"my-data-{range_key}-{width}.png"), full_page=True)
 

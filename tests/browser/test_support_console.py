@@ -17,7 +17,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
-ADMIN = r".+ \| Tendon support"
+ADMIN = r".+ · Tendon"
 SCOPES = [
     "https://www.googleapis.com/auth/googlehealth.sleep.readonly",
     "https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly",

@@ -65,7 +65,7 @@ def test_a_card_with_nothing_to_fix_has_no_primary_button_and_says_how_it_import
     card = card_of(logged_in.get("/connect/"))
 
     assert "primary" not in card
-    assert re.search(r"Importing every 60 minutes · last import (now|\d+ seconds? ago)",
+    assert re.search(r"Importing every 60 minutes · last import (just now|\d+ seconds? ago)",
                      text_of(card))
     assert 'href="/connect/demo/">Details</a>' in card
     assert "Remove Demo Health" in text_of(card)
@@ -198,3 +198,26 @@ def test_no_internal_code_reaches_a_persons_pages_after_a_dead_grant(
     assert "Needs re-authorization" in pages
     for code in ("invalid_grant", "needs_reauth", "scope_missing", "Flagged for", "HTTP"):
         assert code not in pages, code
+
+
+def test_an_import_that_just_finished_reads_last_import_just_now(demo_connected):
+    from connections.cards import schedule_summary
+
+    daily = demo_connected("daily")["daily"]
+    daily.last_success_at = timezone.now()
+
+    summary = schedule_summary([daily], "Demo Health")
+
+    assert summary == "Importing every 60 minutes · last import just now"
+
+
+def test_a_provider_that_is_its_own_account_owner_is_named_once_in_the_timeline(
+    logged_in, demo_connected
+):
+    daily = demo_connected("daily")["daily"]
+    credential_flag(credential=daily.credential, reason="invalid_grant")
+
+    page = page_text(logged_in.get(f"/connect/{daily.pk}/"))
+
+    assert "Demo Health stopped accepting Tendon's access. We e-mailed you." in page
+    assert "access to Demo Health" not in page

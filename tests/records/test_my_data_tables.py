@@ -112,7 +112,7 @@ def test_dates_have_a_compact_form_for_phones(logged_in, user):
     daily = _section(logged_in.get("/data/").content.decode(), "daily")
 
     today = timezone.localdate()
-    assert f'<span class="short">{today.day} {today:%b}</span>' in daily
+    assert f'<span class="short">{today.day}\u00a0{today:%b}</span>' in daily  # never broken
     assert f'<span class="long">{today:%a} {today.day} {today:%b %Y}</span>' in daily
 
 
@@ -139,3 +139,29 @@ def test_a_page_past_the_end_shows_the_last_page(logged_in, user):
 
     assert response.status_code == 200
     assert "Page 2 of 2" in _text(_section(response.content.decode(), "daily"))
+
+
+def test_a_table_from_one_service_names_it_once_above_the_rows_on_a_phone(logged_in, user):
+    store_days(user, provider="demo", last=timezone.localdate(), days=3)
+
+    daily = _section(logged_in.get("/data/").content.decode(), "daily")
+
+    assert '<span class="short" data-one-source>From Demo Health. </span>' in daily
+    assert '<th scope="col" class="wide">Source</th>' in daily  # the column is left out
+    assert 'class="short source"' not in daily
+
+
+def test_a_table_from_two_services_names_each_rows_service_under_its_day_on_a_phone(
+    logged_in, user
+):
+    today = timezone.localdate()
+    store_days(user, provider="demo", last=today, days=3)
+    store_days(user, provider="withings", last=today, days=3)
+
+    daily = _section(logged_in.get("/data/").content.decode(), "daily")
+
+    assert "data-one-source" not in daily
+    assert '<th scope="col" class="wide">Source</th>' in daily
+    day = f'<span class="short">{today.day}\u00a0{today:%b}</span>'
+    assert f'{day}<span class="short source">Withings</span></td>' in daily
+    assert '<td class="muted wide">Withings</td>' in daily  # the desktop's column

@@ -500,7 +500,7 @@ def test_support_sees_counts_and_dates_but_not_health_values(client, support, sl
     listing = client.get("/admin/records/sleepsession/")
     single = client.get(f"/admin/records/sleepsession/{record.pk}/change/")
 
-    assert "1 record(s), the latest dated" in page
+    assert "Records imported: 1 record, the latest dated" in page
     assert "433" not in page
     assert listing.status_code == single.status_code == 403
 
@@ -590,3 +590,16 @@ def test_a_grant_action_on_a_removed_connection_says_nothing_was_done(
 
     assert "nothing done, it has no grant (the person removed it" in page
     assert snapshot() == before and not connection.events.exists()
+
+
+def test_the_connection_page_counts_a_daily_feeds_records_in_words(as_staff, connection_factory):
+    from tests.records.history import store_days
+
+    connection = connection_factory()
+    Connection.objects.filter(pk=connection.pk).update(feed="daily", account_uid="demo-account")
+    store_days(connection.user, provider="demo", last=timezone.localdate(), days=12)
+
+    page = page_text(as_staff.get(f"/admin/connections/connection/{connection.pk}/change/"))
+
+    today = timezone.localdate()
+    assert f"Records imported: 12 records, the latest dated {today:%-d %b %Y}" in page

@@ -260,3 +260,48 @@ def test_the_backfill_form_names_the_connection_offers_cancel_and_says_how_much(
     assert str(connection) in crumbs and crumbs.endswith("Backfill")
     assert re.search(r'<a class="button cancel-link" href="[^"]+">Cancel</a>', html)
     assert "that is 30 days" in element_text(html, "data-how-much")
+
+
+def test_the_credential_page_writes_times_on_the_24_hour_clock(as_staff, make, settings):
+    settings.TIME_ZONE = "UTC"
+    credential = make().credential
+    Credential.objects.filter(pk=credential.pk).update(
+        status_changed_at=timezone.now().replace(year=2026, month=5, day=3, hour=18, minute=19)
+    )
+
+    page = page_text(as_staff.get(f"/admin/connections/credential/{credential.pk}/change/"))
+
+    assert "3 May 2026, 18:19" in page
+    assert "p.m." not in page and "a.m." not in page
+
+
+@pytest.mark.parametrize(
+    "path, title",
+    [
+        ("/admin/", "Connections, people and their data · Tendon"),
+        ("/admin/health/", "Connection health · Tendon"),
+        ("/admin/connections/connection/", "Connections · Tendon"),
+        ("/admin/accounts/user/", "Users · Tendon"),
+    ],
+)
+def test_console_pages_are_titled_page_then_tendon(as_staff, make, path, title):
+    make()
+
+    html = as_staff.get(path).content.decode()
+
+    assert re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip() == title
+
+
+def test_a_connections_console_page_is_titled_by_the_connection(as_staff, make):
+    connection = make()
+
+    html = as_staff.get(f"/admin/connections/connection/{connection.pk}/change/").content.decode()
+
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip()
+    assert title == f"{connection} · View connection · Tendon".replace("&", "&amp;")
+
+
+def test_the_console_log_in_page_is_titled_log_in_then_tendon(client):
+    html = client.get("/admin/login/").content.decode()
+
+    assert re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip() == "Log in · Tendon"
