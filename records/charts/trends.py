@@ -132,6 +132,18 @@ def _weekly(data: ChartData, column: str) -> tuple[list[date], dict[date, dict[s
     return weeks, totals
 
 
+def _week_sources(data: ChartData, column: str, week: date) -> str:
+    """The services a week's days were taken from, in words: 'Polar / Fitbit & Pixel Watch'."""
+    picks = data.picks.get("activities", {})
+    days = [week + timedelta(days=i) for i in range(7)]
+    shown = (
+        picks[d].provider
+        for d in days
+        if d in picks and data.first <= d <= data.last and picks[d].values[column]
+    )
+    return " / ".join(source_label(p) for p in dict.fromkeys(shown))
+
+
 def activities_chart(data: ChartData, period: str) -> Chart:
     weeks, totals = _weekly(data, "activities")
     title = "Workouts per week"
@@ -165,8 +177,12 @@ def activities_chart(data: ChartData, period: str) -> Chart:
     weekly_ticks(canvas, weeks)
     chart.draw(canvas)
     chart.table = Table(
-        ["Week of", "Workouts"],
-        [[day_label(w), words(counts[w])] for w in reversed(weeks) if counts[w]],
+        ["Week of", "Workouts", "Source"],
+        [
+            [day_label(w), words(counts[w]), _week_sources(data, "activities", w)]
+            for w in reversed(weeks)
+            if counts[w]
+        ],
     )
     return chart
 
@@ -200,9 +216,13 @@ def zones_chart(data: ChartData, period: str) -> Chart | None:
     weekly_ticks(canvas, weeks)
     chart.draw(canvas)
     chart.table = Table(
-        ["Week of", *(z.capitalize() for z in ZONES)],
+        ["Week of", *(z.capitalize() for z in ZONES), "Source"],
         [
-            [day_label(w), *(hours_minutes(totals[w].get(z)) for z in ZONES)]
+            [
+                day_label(w),
+                *(hours_minutes(totals[w].get(z)) for z in ZONES),
+                _week_sources(data, "heart_rate_zones", w),
+            ]
             for w in reversed(weeks)
             if totals.get(w)
         ],
