@@ -123,3 +123,102 @@ def test_the_page_costs_the_same_queries_for_a_week_and_a_year_of_five(
         logged_in.get(f"/data/?range={range_key}")
     charts = [sql for sql in week if "records_dailyvalue" in sql]
     assert len(charts) == 1  # every chart reads the one range query of daily values
+
+
+def test_the_page_costs_the_same_queries_for_one_day_of_records_as_for_five_years(logged_in, user):
+    today = timezone.localdate()
+    store_days(user, last=today, days=1)
+    one_day = _queries(logged_in, "/data/?range=1y")
+    store_days(user, provider="withings", last=today, days=5 * 365)
+
+    assert len(_queries(logged_in, "/data/?range=1y")) == len(one_day)
+
+
+def _night(user, day, *, asleep: int, stages: dict, provider: str = "demo") -> None:
+    from datetime import UTC, datetime, time
+
+    from records.models import SleepSession
+    from records.services.daily_values import daily_values_refresh, record_days
+
+    end = datetime.combine(day, time(6, 30), tzinfo=UTC)
+    night = SleepSession.objects.create(
+        user=user,
+        provider=provider,
+        account_uid="a",
+        key=f"n{day}",
+        start=end - timedelta(hours=8),
+        end=end,
+        minutes_asleep=asleep,
+        stages=stages,
+    )
+    daily_values_refresh(user_id=user.pk, provider=provider, days=record_days([night]))
+
+
+def test_sleep_stacks_stages_where_known_and_draws_the_total_otherwise(logged_in, user):
+    today = timezone.localdate()
+    _night(user, today, asleep=432, stages={"deep": 72, "rem": 90, "light": 270, "awake": 20})
+    _night(user, today - timedelta(days=1), asleep=400, stages={})
+
+    sleep = _figure(logged_in.get("/data/?range=7d").content.decode(), "sleep")
+
+    for stage in ("deep", "rem", "light"):
+        assert _path(sleep, f"bar stage-{stage}").count("M") == 1
+    assert _path(sleep, "bar sleep-total").count("M") == 1
+    assert "Asleep (no stages)" in page_text_of(sleep)
+    assert "7 h 12 min" in page_text_of(sleep) and "6 h 40 min" in page_text_of(sleep)
+
+
+def test_weight_and_body_fat_label_both_axes_with_their_units(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=30)
+
+    body = _figure(logged_in.get("/data/?range=30d").content.decode(), "body")
+
+    left = re.findall(r'<text class="axis" x="0"[^>]*>([^<]+)</text>', body)
+    right = re.findall(r'<text class="axis right"[^>]*>([^<]+)</text>', body)
+    assert left and all(label.endswith(" kg") for label in left)
+    assert right and all(label.endswith(" %") for label in right)
+    assert "<title>Weight, smoothed</title>" in body and "<title>Body fat, smoothed</title>" in body
+
+
+def test_heart_rate_zones_are_left_out_when_no_service_gives_them(logged_in, user):
+    from records.models import Activity, DailyValue
+
+    store_days(user, last=timezone.localdate(), days=14)
+    Activity.objects.update(heart_rate_zones={})
+    DailyValue.objects.update(heart_rate_zones={})
+
+    html = logged_in.get("/data/?range=30d").content.decode()
+
+    assert 'data-chart="zones"' not in html
+    assert 'data-chart="activities"' in html
+
+
+def test_workouts_per_week_are_stacked_by_type(logged_in, user):
+    from datetime import UTC, datetime, time
+
+    from records.models import Activity
+    from records.services.daily_values import daily_values_refresh, record_days
+
+    today = timezone.localdate()
+    kinds = ["RUNNING", "RUNNING", "WALKING", "BIKING", "SWIMMING", "YOGA", "HIKING"]
+    workouts = Activity.objects.bulk_create(
+        Activity(
+            user=user,
+            provider="demo",
+            account_uid="a",
+            key=f"w{n}",
+            activity_type=kind,
+            start=datetime.combine(today - timedelta(days=n), time(12), tzinfo=UTC),
+        )
+        for n, kind in enumerate(kinds)
+    )
+    daily_values_refresh(user_id=user.pk, provider="demo", days=record_days(workouts))
+
+    activities = _figure(logged_in.get("/data/?range=30d").content.decode(), "activities")
+
+    assert "7 workouts in the last 30 days: 2 Running, 1 Biking, 1 Hiking" in page_text_of(
+        activities
+    )
+    legend = re.findall(r'<li><span class="swatch kind-\d"></span>([^<]+)</li>', activities)
+    assert legend == ["Running", "Biking", "Hiking", "Swimming", "Other"]
+    assert len(re.findall(r'<path class="bar kind-\d"', activities)) == 5
