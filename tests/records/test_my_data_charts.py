@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from records.models import Activity, BodyMeasurement, DailySummary, DailyValue, SleepSession
+from records.services.daily_values import daily_values_rebuild, daily_values_refresh, record_days
 from tests.conftest import page_text
 from tests.records.history import store_days
 
@@ -135,11 +137,6 @@ def test_the_page_costs_the_same_queries_for_one_day_of_records_as_for_five_year
 
 
 def _night(user, day, *, asleep: int, stages: dict, provider: str = "demo") -> None:
-    from datetime import UTC, datetime, time
-
-    from records.models import SleepSession
-    from records.services.daily_values import daily_values_refresh, record_days
-
     end = datetime.combine(day, time(6, 30), tzinfo=UTC)
     night = SleepSession.objects.create(
         user=user,
@@ -181,8 +178,6 @@ def test_weight_and_body_fat_label_both_axes_with_their_units(logged_in, user):
 
 
 def test_heart_rate_zones_are_left_out_when_no_service_gives_them(logged_in, user):
-    from records.models import Activity, DailyValue
-
     store_days(user, last=timezone.localdate(), days=14)
     Activity.objects.update(heart_rate_zones={})
     DailyValue.objects.update(heart_rate_zones={})
@@ -194,11 +189,6 @@ def test_heart_rate_zones_are_left_out_when_no_service_gives_them(logged_in, use
 
 
 def test_workouts_per_week_are_stacked_by_type(logged_in, user):
-    from datetime import UTC, datetime, time
-
-    from records.models import Activity
-    from records.services.daily_values import daily_values_refresh, record_days
-
     today = timezone.localdate()
     kinds = ["RUNNING", "RUNNING", "WALKING", "BIKING", "SWIMMING", "YOGA", "HIKING"]
     workouts = Activity.objects.bulk_create(
@@ -222,3 +212,36 @@ def test_workouts_per_week_are_stacked_by_type(logged_in, user):
     legend = re.findall(r'<li><span class="swatch kind-\d"></span>([^<]+)</li>', activities)
     assert legend == ["Running", "Biking", "Hiking", "Swimming", "Other"]
     assert len(re.findall(r'<path class="bar kind-\d"', activities)) == 5
+
+
+def test_extreme_weights_heart_rates_and_nights_stay_inside_their_charts(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=7)
+    BodyMeasurement.objects.filter(pk=BodyMeasurement.objects.order_by("pk")[0].pk).update(
+        weight_kg=0.4, fat_percent=0.0
+    )
+    BodyMeasurement.objects.filter(pk=BodyMeasurement.objects.order_by("-pk")[0].pk).update(
+        weight_kg=635.0, fat_percent=100.0
+    )
+    DailySummary.objects.filter(pk=DailySummary.objects.order_by("pk")[0].pk).update(
+        resting_heart_rate=25
+    )
+    DailySummary.objects.filter(pk=DailySummary.objects.order_by("-pk")[0].pk).update(
+        resting_heart_rate=250
+    )
+    SleepSession.objects.filter(pk=SleepSession.objects.order_by("pk")[0].pk).update(
+        minutes_asleep=1, stages={}
+    )
+    SleepSession.objects.filter(pk=SleepSession.objects.order_by("-pk")[0].pk).update(
+        minutes_asleep=24 * 60, stages={"deep": 2000, "light": 2000}
+    )
+    daily_values_rebuild()
+
+    html = logged_in.get("/data/?range=7d").content.decode()
+
+    for chart in ("body", "heart", "sleep"):
+        figure = _figure(html, chart)
+        marks = re.findall(r'<path class="[^"]+" d="([^"]+)"', figure)
+        numbers = [float(n) for d in marks for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+        assert numbers and min(numbers) >= 0 and max(numbers) <= 100, chart
+    text = page_text_of(html)
+    assert "635.0 kg" in text and "250 bpm" in text and "24 h" in text
