@@ -139,3 +139,23 @@ def test_a_page_past_the_end_shows_the_last_page(logged_in, user):
 
     assert response.status_code == 200
     assert "Page 2 of 2" in _text(_section(response.content.decode(), "daily"))
+
+
+def test_record_counts_have_thousands_separators(logged_in, user):
+    today = timezone.localdate()
+    DailySummary.objects.bulk_create(
+        DailySummary(
+            user=user,
+            provider="demo",
+            account_uid="a",
+            key=str(n),
+            date=today - timedelta(days=n),
+            steps=1,
+        )
+        for n in range(1025)
+    )
+
+    daily = _text(_section(logged_in.get("/data/?daily_page=52").content.decode(), "daily"))
+
+    assert "Daily summary (1,025 records)" in daily
+    assert "1,021–1,025 of 1,025, newest first." in daily
