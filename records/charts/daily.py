@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from records.charts.common import Chart, Table, day_ticks, plural, source_note
+from records.charts.common import Chart, Table, day_cell, day_ticks, plural, source_note
 from records.charts.svg import Canvas, nice_scale
 from records.formatting import day_label, hours_minutes, number, short_day
 from records.series import ChartData, source_label
@@ -49,7 +49,12 @@ def steps_chart(data: ChartData, period: str) -> Chart:
     chart.table = Table(
         ["Day", "Steps", "7-day average", "Source"],
         [
-            [day_label(d), number(steps[d]), number(seven[d]), source_label(sources[d].provider)]
+            [
+                day_cell(d, data),
+                number(steps[d]),
+                number(seven[d]),
+                source_label(sources[d].provider),
+            ]
             for d in reversed(days)
             if d in steps
         ],
@@ -98,7 +103,7 @@ def sleep_chart(data: ChartData, period: str) -> Chart:
         ["Night to", "Asleep", "Stages", "Source"],
         [
             [
-                day_label(d),
+                day_cell(d, data),
                 hours_minutes(minutes[d]),
                 ", ".join(
                     f"{stage} {hours_minutes(m)}"
@@ -140,7 +145,7 @@ def heart_chart(data: ChartData, period: str) -> Chart:
     chart.table = Table(
         ["Day", "Resting heart rate", "Source"],
         [
-            [day_label(d), number(rates[d], "bpm"), source_label(sources[d].provider)]
+            [day_cell(d, data), number(rates[d], "bpm"), source_label(sources[d].provider)]
             for d in reversed(known)
         ],
     )

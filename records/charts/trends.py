@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from records.charts.common import Chart, Table, day_ticks, plural, source_note, week_starts
+from records.charts.common import (
+    Chart,
+    Table,
+    day_cell,
+    day_ticks,
+    plural,
+    source_note,
+    week_starts,
+)
 from records.charts.common import week_ticks as weekly_ticks
 from records.charts.svg import Canvas, nice_scale
-from records.formatting import day_label, hours_minutes, number, short_day, words
+from records.formatting import hours_minutes, number, short_day, words
 from records.series import ChartData, source_label
 
 ZONES = ("light", "moderate", "vigorous", "peak")
@@ -86,7 +94,7 @@ def body_chart(data: ChartData, period: str) -> Chart:
         ["Day", "Weight", "Body fat", "Source"],
         [
             [
-                day_label(d),
+                day_cell(d, data),
                 number(weights[d].value, "kg", decimals=1) if d in weights else "",
                 number(fats[d].value, "%", decimals=1) if d in fats else "",
                 " / ".join(
@@ -179,7 +187,7 @@ def activities_chart(data: ChartData, period: str) -> Chart:
     chart.table = Table(
         ["Week of", "Workouts", "Source"],
         [
-            [day_label(w), words(counts[w]), _week_sources(data, "activities", w)]
+            [day_cell(w, data), words(counts[w]), _week_sources(data, "activities", w)]
             for w in reversed(weeks)
             if counts[w]
         ],
@@ -216,13 +224,9 @@ def zones_chart(data: ChartData, period: str) -> Chart | None:
     weekly_ticks(canvas, weeks)
     chart.draw(canvas)
     chart.table = Table(
-        ["Week of", *(z.capitalize() for z in ZONES), "Source"],
+        ["Week of", *(z.capitalize() for z in ZONES)],
         [
-            [
-                day_label(w),
-                *(hours_minutes(totals[w].get(z)) for z in ZONES),
-                _week_sources(data, "heart_rate_zones", w),
-            ]
+            [day_cell(w, data), *(hours_minutes(totals[w].get(z)) for z in ZONES)]
             for w in reversed(weeks)
             if totals.get(w)
         ],

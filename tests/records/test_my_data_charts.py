@@ -245,3 +245,15 @@ def test_extreme_weights_heart_rates_and_nights_stay_inside_their_charts(logged_
         assert numbers and min(numbers) >= 0 and max(numbers) <= 100, chart
     text = page_text_of(html)
     assert "635.0 kg" in text and "250 bpm" in text and "24 h" in text
+
+
+def test_a_chart_s_numbers_have_compact_days_for_phones(logged_in, user):
+    today = timezone.localdate()
+    store_days(user, last=today, days=3)
+
+    steps = _figure(logged_in.get("/data/?range=7d").content.decode(), "steps")
+
+    assert (
+        f'<td><span class="long">{today:%a} {today.day} {today:%b %Y}</span>'
+        f'<span class="short">{today.day} {today:%b}</span></td>'
+    ) in steps
