@@ -167,7 +167,7 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "activities",
                 "activities",
                 "activities",
-                ["When", "Activity", "Duration", "Distance", "Calories", "Source"],
+                ["When", "Activity", "Dura\u00adtion", "Dis\u00adtance", "Calories", "Source"],
                 wide_columns=("Calories",),
             ),
             Activity.objects.filter(**owned).order_by("-start", "-pk"),
