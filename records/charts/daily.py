@@ -117,6 +117,21 @@ def sleep_chart(data: ChartData, period: str) -> Chart:
     return chart
 
 
+MOST_DOTS = 31  # beyond a month, a dot a day is a solid band that hides the line
+
+
+def _dotted(series: list[float | None]) -> list[float | None]:
+    """The values to mark with a dot: every day on a short range; on a long one only the days
+    with no neighbour, which the line cannot show."""
+    if len(series) <= MOST_DOTS:
+        return series
+    padded = [None, *series, None]
+    return [
+        value if value is not None and padded[i] is None and padded[i + 2] is None else None
+        for i, value in enumerate(series)
+    ]
+
+
 def heart_chart(data: ChartData, period: str) -> Chart:
     days, rates = data.days, data.values("resting_heart_rate")
     known = [d for d in days if d in rates]
@@ -138,7 +153,7 @@ def heart_chart(data: ChartData, period: str) -> Chart:
     canvas.grid(scale, lambda v: f"{number(v)} bpm")
     series = [rates.get(d) for d in days]
     canvas.line(series, "line heart", label="Resting heart rate")
-    canvas.dots(series, "dot heart", label="Resting heart rate")
+    canvas.dots(_dotted(series), "dot heart", label="Resting heart rate")
     day_ticks(canvas, days)
     chart.draw(canvas)
     sources = data.picks["resting_heart_rate"]

@@ -257,3 +257,23 @@ def test_a_chart_s_numbers_have_compact_days_for_phones(logged_in, user):
         f'<td><span class="long">{today:%a} {today.day} {today:%b %Y}</span>'
         f'<span class="short">{today.day} {today:%b}</span></td>'
     ) in steps
+
+
+def test_a_year_of_resting_heart_rate_is_a_line_without_a_dot_a_day(logged_in, user):
+    today = timezone.localdate()
+    store_days(user, last=today, days=365)
+    store_days(user, provider="withings", last=today - timedelta(days=200), days=1)
+    DailyValue.objects.filter(
+        user=user,
+        provider="demo",
+        day__in=[
+            today - timedelta(days=199),
+            today - timedelta(days=200),
+            today - timedelta(days=201),
+        ],
+    ).delete()
+
+    heart = _figure(logged_in.get("/data/?range=1y").content.decode(), "heart")
+
+    assert _path(heart, "dot heart").count("M") == 1  # only the day with no neighbours
+    assert _path(heart, "line heart").count("M") == 3  # the lone day starts a line of its own
