@@ -277,3 +277,20 @@ def test_a_year_of_resting_heart_rate_is_a_line_without_a_dot_a_day(logged_in, u
 
     assert _path(heart, "dot heart").count("M") == 1  # only the day with no neighbours
     assert _path(heart, "line heart").count("M") == 3  # the lone day starts a line of its own
+
+
+@pytest.mark.skipif(db.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_the_charts_read_their_days_through_the_index(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=30)
+    (charts,) = [
+        sql for sql in _queries(logged_in, "/data/?range=1y") if "records_dailyvalue" in sql
+    ]
+
+    with db.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + charts)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+
+    # SQLite names the unique (user, day, provider) constraint's index itself.
+    assert re.search(
+        r"SEARCH records_dailyvalue USING INDEX \S+ \(user_id=\? AND day>\? AND day<\?\)", plan
+    )
