@@ -151,3 +151,10 @@ def test_records_with_missing_values_still_make_valid_points(logged_in, user):
     assert "date_time" in activities[0]["body"]["effective_time_frame"]
     for point in activities + sleep + body:
         validate_data_point(point)
+
+
+def test_download_everything_as_json_holds_every_feed(logged_in, imported):
+    archive = zipfile.ZipFile(io.BytesIO(_download(logged_in, "/data/everything.zip?format=json")))
+
+    assert sorted(archive.namelist()) == sorted(f"tendon-{f}.json" for f in EVERY_FEED)
+    assert len(json.loads(archive.read("tendon-sleep.json"))) == SleepSession.objects.count()
