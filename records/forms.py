@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 
 DATE_HELP = "Enter dates as YYYY-MM-DD, for example 2026-11-30."
+# Days a download can name: wide enough for any record, narrow enough that a day's midnight in
+# any time zone is a datetime Python and the database can hold (9999-12-31 has no next day).
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 
 
 class DownloadRangeForm(forms.Form):
@@ -22,6 +27,11 @@ class DownloadRangeForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        if any(day and not EARLIEST <= day <= LATEST for day in (start, end)):
+            raise forms.ValidationError(
+                f"Choose days from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}. "
+                "Nothing was downloaded."
+            )
         if start and end and start > end:
             raise forms.ValidationError(
                 f"The start date ({start:%Y-%m-%d}) is after the end date ({end:%Y-%m-%d}). "

@@ -8,15 +8,24 @@ from datetime import date, timedelta
 from django.utils.safestring import SafeString
 
 from records.charts.svg import Canvas, spread
-from records.formatting import short_day
+from records.formatting import day_label, short_day
 from records.metrics import METRICS
+from records.selectors import Cell
 from records.series import ChartData, source_label
 
 
 @dataclass
 class Table:
     columns: list[str]
-    rows: list[list[str]]
+    rows: list[list[str | Cell]]  # a Cell has a compact form for phones (days)
+
+
+def day_cell(day: date, data: ChartData) -> Cell:
+    """A table's day: 'Mon 30 Nov 2026', and '30 Nov' on phones (with the year when it is not
+    the range's last)."""
+    return Cell(
+        day_label(day), short_day(day) + ("" if day.year == data.last.year else f" {day.year}")
+    )
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from records.charts.common import Chart, Table, day_ticks, plural, source_note
+from records.charts.common import Chart, Table, day_cell, day_ticks, plural, source_note
 from records.charts.svg import Canvas, nice_scale
 from records.formatting import day_label, hours_minutes, number, short_day
 from records.series import ChartData, source_label
@@ -49,7 +49,12 @@ def steps_chart(data: ChartData, period: str) -> Chart:
     chart.table = Table(
         ["Day", "Steps", "7-day average", "Source"],
         [
-            [day_label(d), number(steps[d]), number(seven[d]), source_label(sources[d].provider)]
+            [
+                day_cell(d, data),
+                number(steps[d]),
+                number(seven[d]),
+                source_label(sources[d].provider),
+            ]
             for d in reversed(days)
             if d in steps
         ],
@@ -98,7 +103,7 @@ def sleep_chart(data: ChartData, period: str) -> Chart:
         ["Night to", "Asleep", "Stages", "Source"],
         [
             [
-                day_label(d),
+                day_cell(d, data),
                 hours_minutes(minutes[d]),
                 ", ".join(
                     f"{stage} {hours_minutes(m)}"
@@ -110,6 +115,21 @@ def sleep_chart(data: ChartData, period: str) -> Chart:
         ],
     )
     return chart
+
+
+MOST_DOTS = 31  # beyond a month, a dot a day is a solid band that hides the line
+
+
+def _dotted(series: list[float | None]) -> list[float | None]:
+    """The values to mark with a dot: every day on a short range; on a long one only the days
+    with no neighbour, which the line cannot show."""
+    if len(series) <= MOST_DOTS:
+        return series
+    padded = [None, *series, None]
+    return [
+        value if value is not None and padded[i] is None and padded[i + 2] is None else None
+        for i, value in enumerate(series)
+    ]
 
 
 def heart_chart(data: ChartData, period: str) -> Chart:
@@ -133,14 +153,14 @@ def heart_chart(data: ChartData, period: str) -> Chart:
     canvas.grid(scale, lambda v: f"{number(v)} bpm")
     series = [rates.get(d) for d in days]
     canvas.line(series, "line heart", label="Resting heart rate")
-    canvas.dots(series, "dot heart", label="Resting heart rate")
+    canvas.dots(_dotted(series), "dot heart", label="Resting heart rate")
     day_ticks(canvas, days)
     chart.draw(canvas)
     sources = data.picks["resting_heart_rate"]
     chart.table = Table(
         ["Day", "Resting heart rate", "Source"],
         [
-            [day_label(d), number(rates[d], "bpm"), source_label(sources[d].provider)]
+            [day_cell(d, data), number(rates[d], "bpm"), source_label(sources[d].provider)]
             for d in reversed(known)
         ],
     )

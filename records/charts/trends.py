@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from records.charts.common import Chart, Table, day_ticks, plural, source_note, week_starts
+from records.charts.common import (
+    Chart,
+    Table,
+    day_cell,
+    day_ticks,
+    plural,
+    source_note,
+    week_starts,
+)
 from records.charts.common import week_ticks as weekly_ticks
 from records.charts.svg import Canvas, nice_scale
-from records.formatting import day_label, hours_minutes, number, short_day, words
+from records.formatting import hours_minutes, number, short_day, words
 from records.series import ChartData, source_label
 
 ZONES = ("light", "moderate", "vigorous", "peak")
@@ -86,7 +94,7 @@ def body_chart(data: ChartData, period: str) -> Chart:
         ["Day", "Weight", "Body fat", "Source"],
         [
             [
-                day_label(d),
+                day_cell(d, data),
                 number(weights[d].value, "kg", decimals=1) if d in weights else "",
                 number(fats[d].value, "%", decimals=1) if d in fats else "",
                 " / ".join(
@@ -132,6 +140,18 @@ def _weekly(data: ChartData, column: str) -> tuple[list[date], dict[date, dict[s
     return weeks, totals
 
 
+def _week_sources(data: ChartData, column: str, week: date) -> str:
+    """The services a week's days were taken from, in words: 'Polar / Fitbit & Pixel Watch'."""
+    picks = data.picks.get("activities", {})
+    days = [week + timedelta(days=i) for i in range(7)]
+    shown = (
+        picks[d].provider
+        for d in days
+        if d in picks and data.first <= d <= data.last and picks[d].values[column]
+    )
+    return " / ".join(source_label(p) for p in dict.fromkeys(shown))
+
+
 def activities_chart(data: ChartData, period: str) -> Chart:
     weeks, totals = _weekly(data, "activities")
     title = "Workouts per week"
@@ -165,8 +185,12 @@ def activities_chart(data: ChartData, period: str) -> Chart:
     weekly_ticks(canvas, weeks)
     chart.draw(canvas)
     chart.table = Table(
-        ["Week of", "Workouts"],
-        [[day_label(w), words(counts[w])] for w in reversed(weeks) if counts[w]],
+        ["Week of", "Workouts", "Source"],
+        [
+            [day_cell(w, data), words(counts[w]), _week_sources(data, "activities", w)]
+            for w in reversed(weeks)
+            if counts[w]
+        ],
     )
     return chart
 
@@ -202,7 +226,7 @@ def zones_chart(data: ChartData, period: str) -> Chart | None:
     chart.table = Table(
         ["Week of", *(z.capitalize() for z in ZONES)],
         [
-            [day_label(w), *(hours_minutes(totals[w].get(z)) for z in ZONES)]
+            [day_cell(w, data), *(hours_minutes(totals[w].get(z)) for z in ZONES)]
             for w in reversed(weeks)
             if totals.get(w)
         ],

@@ -1,5 +1,6 @@
 from django import template
 
+from records.formatting import number
 from records.metrics import METRICS, metric_sources
 from records.models import SourcePreference
 from records.selectors import source_name
@@ -23,3 +24,9 @@ def source_preferences(user) -> dict:
             current = chosen.get(metric.key, sources[0].id)
             choices.append({"metric": metric, "sources": sources, "current": current})
     return {"choices": choices}
+
+
+@register.filter
+def thousands(value: int) -> str:
+    """'1,025': a count as My data writes every number."""
+    return number(value)

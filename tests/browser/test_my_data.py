@@ -27,6 +27,15 @@ def _fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def _tables_scrolling_sideways(page) -> list[str]:
+    """The tables (by their section) wider than their box, which would scroll on their own."""
+    return page.evaluate(
+        """[...document.querySelectorAll('.table-wrap')]
+            .filter(box => box.scrollWidth > box.clientWidth)
+            .map(box => box.closest('[id]').id)"""
+    )
+
+
 @pytest.mark.parametrize("range_key", ["30d", "1y"])
 def test_my_data_draws_its_charts_without_sideways_scroll(
     page, live_server, user_factory, range_key
@@ -51,6 +60,8 @@ def test_my_data_draws_its_charts_without_sideways_scroll(
             ".map(w => [w.closest('section').id, w.scrollWidth, w.clientWidth])"
         )
         assert tables and all(scroll <= inner for _, scroll, inner in tables), tables
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert _tables_scrolling_sideways(page) == [], f"at {width} px"
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"my-data-{range_key}-{width}.png"), full_page=True)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from records.models import DailySummary
 from tests.conftest import page_text, snapshot
+from tests.records.history import store_days
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +63,31 @@ def test_bad_dates_are_refused_with_a_clear_message(
     assert message in page_text(response)
     assert "Download not made · Tendon" in response.content.decode()
     assert (snapshot(), DailySummary.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["to=9999-12-31", "from=0001-01-01", "from=0001-01-01&to=9999-12-31", "from=9999-12-31"],
+)
+@pytest.mark.parametrize(
+    "path", ["/data/sleep.csv", "/data/sleep.omh.json", "/data/everything.zip"]
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused_with_a_clear_message(
+    logged_in, user, path, query
+):
+    store_days(user, last=timezone.localdate(), days=3)
+
+    response = logged_in.get(f"{path}?{query}")
+
+    assert response.status_code == 400
+    assert "Choose days from 1900-01-01 to 2100-12-31. Nothing was downloaded." in page_text(
+        response
+    )
+
+
+def test_a_range_of_two_centuries_downloads_everything(logged_in, user):
+    store_days(user, last=timezone.localdate(), days=3)
+
+    rows = _rows(logged_in, "/data/sleep.csv?from=1900-01-01&to=2100-12-31")
+
+    assert len(rows) == 3

@@ -165,3 +165,23 @@ def test_a_table_from_two_services_names_each_rows_service_under_its_day_on_a_ph
     day = f'<span class="short">{today.day}\u00a0{today:%b}</span>'
     assert f'{day}<span class="short source">Withings</span></td>' in daily
     assert '<td class="muted wide">Withings</td>' in daily  # the desktop's column
+
+
+def test_record_counts_have_thousands_separators(logged_in, user):
+    today = timezone.localdate()
+    DailySummary.objects.bulk_create(
+        DailySummary(
+            user=user,
+            provider="demo",
+            account_uid="a",
+            key=str(n),
+            date=today - timedelta(days=n),
+            steps=1,
+        )
+        for n in range(1025)
+    )
+
+    daily = _text(_section(logged_in.get("/data/?daily_page=52").content.decode(), "daily"))
+
+    assert "Daily summary (1,025 records)" in daily
+    assert "1,021–1,025 of 1,025, newest first." in daily

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -117,3 +117,44 @@ def test_download_everything_in_an_unknown_format_is_not_found(logged_in):
     response = logged_in.get("/data/everything.zip?format=xml")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("feed", EVERY_FEED)
+def test_every_data_point_s_header_names_the_service_it_came_from(logged_in, user, feed):
+    store_days(user, provider="google_health", last=timezone.localdate(), days=4)
+
+    points = json.loads(_download(logged_in, f"/data/{feed}.omh.json"))
+
+    assert points
+    for point in points:
+        header = point["header"]
+        assert header["id"] and header["creation_date_time"]
+        assert header["schema_id"]["namespace"] == "omh" and header["schema_id"]["version"]
+        provenance = header["acquisition_provenance"]
+        assert provenance["source_name"] == "Fitbit & Pixel Watch (Google Health)"
+        assert provenance["source_data_point_id"]
+
+
+def test_records_with_missing_values_still_make_valid_points(logged_in, user):
+    now = timezone.now()
+    owner = {"user": user, "provider": "withings", "account_uid": "w"}
+    Activity.objects.create(**owner, key="a", activity_type="OTHER", start=now)
+    SleepSession.objects.create(**owner, key="s", start=now - timedelta(hours=7), end=now)
+    BodyMeasurement.objects.create(**owner, key="b", measured_at=now, weight_kg=80.0)
+
+    activities = json.loads(_download(logged_in, "/data/activities.omh.json"))
+    sleep = json.loads(_download(logged_in, "/data/sleep.omh.json"))
+    body = json.loads(_download(logged_in, "/data/body.omh.json"))
+
+    assert [p["header"]["schema_id"]["name"] for p in sleep] == ["sleep-episode"]
+    assert [p["header"]["schema_id"]["name"] for p in body] == ["body-weight"]
+    assert "date_time" in activities[0]["body"]["effective_time_frame"]
+    for point in activities + sleep + body:
+        validate_data_point(point)
+
+
+def test_download_everything_as_json_holds_every_feed(logged_in, imported):
+    archive = zipfile.ZipFile(io.BytesIO(_download(logged_in, "/data/everything.zip?format=json")))
+
+    assert sorted(archive.namelist()) == sorted(f"tendon-{f}.json" for f in EVERY_FEED)
+    assert len(json.loads(archive.read("tendon-sleep.json"))) == SleepSession.objects.count()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -22,10 +23,8 @@ def two_sources(user):
     return user
 
 
-def _steps_rows(client) -> list[str]:
-    html = client.get("/data/?range=7d").content.decode()
-    figure = re.search(r'data-chart="steps".*?</figure>', html, re.S).group(0)
-    return re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>[^<]+</td><td>([^<]+)</td>", figure)
+def _steps_rows(client) -> list[tuple[str, str]]:
+    return [(row[1], row[3]) for row in _chart_table(client, "steps")]
 
 
 def test_a_day_two_services_report_shows_one_of_them_never_the_sum(logged_in, two_sources):
@@ -97,3 +96,71 @@ def test_a_source_that_cannot_bring_the_metric_is_refused_and_nothing_changes(
 
 def test_choosing_sources_needs_a_post(logged_in):
     assert logged_in.get("/data/sources/").status_code == 405
+
+
+def _chart_table(client, chart: str, path: str = "/data/?range=7d") -> list[list[str]]:
+    html = client.get(path).content.decode()
+    figure = re.search(rf'data-chart="{chart}".*?</figure>', html, re.S).group(0)
+    body = re.search(r"<tbody>(.*?)</tbody>", figure, re.S).group(1)
+    return [
+        [
+            re.sub(r'<span class="short">.*?</span>|<[^>]+>', "", cell).replace("&amp;", "&")
+            for cell in re.findall(r"<td>(.*?)</td>", row)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+@pytest.fixture
+def fitbit_and_polar(user):
+    """Fitbit reports every day of the week, Polar every other day: every kind of record."""
+    today = timezone.localdate()
+    store_days(user, provider="google_health", last=today, days=7)
+    store_days(user, provider="polar", last=today, days=7, every=2)
+    return user
+
+
+@pytest.mark.parametrize(
+    ("chart", "metric"),
+    [("sleep", "sleep"), ("heart", "heart_rate"), ("body", "body"), ("steps", "steps")],
+)
+def test_every_daily_chart_shows_one_row_a_day_from_the_preferred_source(
+    logged_in, fitbit_and_polar, chart, metric
+):
+    before = _chart_table(logged_in, chart)
+    logged_in.post("/data/sources/", {f"prefer_{metric}": "polar"})
+    after = _chart_table(logged_in, chart)
+
+    assert len({row[0] for row in before}) == len(before)  # one row a day
+    assert {row[-1] for row in before} == {"Fitbit & Pixel Watch"}
+    assert [row[0] for row in after] == [row[0] for row in before]
+    assert {row[-1] for row in after} == {"Polar", "Fitbit & Pixel Watch"}
+
+
+def test_workouts_of_a_day_two_services_report_come_from_the_preferred_one(
+    logged_in, fitbit_and_polar
+):
+    before = _chart_table(logged_in, "activities")
+    logged_in.post("/data/sources/", {"prefer_activities": "polar"})
+    after = _chart_table(logged_in, "activities")
+
+    assert {row[-1] for row in before} == {"Fitbit & Pixel Watch"}
+    assert "Polar" in {source for row in after for source in row[-1].split(" / ")}
+
+
+def test_fitbit_and_withings_weigh_ins_make_one_weight_series_naming_each_point_s_source(
+    logged_in, user
+):
+    today = timezone.localdate()
+    store_days(user, provider="google_health", last=today, days=7)  # weighs on days 0, 3, 6
+    store_days(user, provider="withings", last=today - timedelta(days=1), days=2)  # day 1
+
+    html = logged_in.get("/data/?range=7d").content.decode()
+
+    figure = re.search(r'data-chart="body".*?</figure>', html, re.S).group(0)
+    assert figure.count('<path class="line weight"') == 1
+    dots = dict(
+        re.findall(r'<path class="dot weight[^"]*" d="([^"]+)"[^>]*><title>([^<]+)', figure)
+    )
+    by_source = {title.replace("&amp;", "&"): d.count("M") for d, title in dots.items()}
+    assert by_source == {"Weight from Fitbit & Pixel Watch": 3, "Weight from Withings": 1}
