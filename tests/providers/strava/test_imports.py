@@ -41,8 +41,7 @@ def test_activities_are_stored_in_metres_and_seconds_with_their_utc_start(
     assert (ride.activity_type, ride.name) == ("MOUNTAIN_BIKE_RIDE", "Happy Friday")
     assert ride.start == datetime(2026, 11, 27, 12, 15, 9, tzinfo=UTC)  # start_date, not _local
     assert ride.distance_m == 24931.4
-    assert ride.duration == timedelta(seconds=4500)  # moving time ...
-    assert ride.raw["elapsed_time"] == 4812  # ... elapsed time kept beside it
+    assert (ride.duration, ride.moving_time) == (timedelta(seconds=4812), timedelta(seconds=4500))
     assert ride.calories is None  # the list has none; kilojoules are work, not calories
     assert ride.raw["kilojoules"] == 788.7
     assert ride.average_heart_rate == 140
@@ -50,8 +49,23 @@ def test_activities_are_stored_in_metres_and_seconds_with_their_utc_start(
     assert (run.activity_type, run.distance_m, run.duration) == (
         "RUNNING",
         10012.3,
-        timedelta(seconds=2940),
+        timedelta(seconds=3110),
     )
+
+
+def test_an_activity_keeps_its_elapsed_time_and_its_moving_time_apart(
+    logged_in, strava_connected, run_import, http
+):
+    _serve_pages(http, fixture_json("strava", "athlete_activities_page1")[:1])
+
+    run_import(strava_connected["activities"])
+
+    ride = Activity.objects.get(key="154504250376823")
+    assert ride.duration == timedelta(minutes=80, seconds=12)  # elapsed_time 4812 s
+    assert ride.moving_time == timedelta(minutes=75)  # moving_time 4500 s
+    # The ride ends when its elapsed time does: that is the time My data shows for it.
+    assert "1 h 20 min" in page_text(logged_in.get("/data/"))
+    assert Activity.objects.count() == 1
 
 
 def test_paging_stops_at_the_first_empty_page_and_spends_nothing_per_activity(
