@@ -7,8 +7,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
-from connections.models import Credential, ImportRun
+from connections.models import Connection, Credential, ImportRun
 from connections.providers.strava import normalise
 from records.models import Activity, BodyMeasurement
 from tests.conftest import STRAVA, fixture_json, page_text, query_of
@@ -154,3 +155,27 @@ def test_an_inactive_application_is_the_operators_to_fix_not_the_persons(
     assert run.error_code == "provider_refused"
     assert "Inactive" in run.error_message
     assert Credential.objects.get(provider="strava").status == Credential.Status.ACTIVE
+
+
+def test_5xx_is_retried_later_and_never_flags(strava_connected, http, run_import):
+    http.add("GET", ACTIVITIES, status=502, body="Bad gateway")
+
+    run = run_import(strava_connected["activities"])
+
+    assert run.error_code == "unreachable"
+    connection = Connection.objects.get(pk=strava_connected["activities"].pk)
+    assert connection.next_run_at > timezone.now() + timedelta(minutes=2)
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    assert not Activity.objects.exists()
+
+
+def test_garbage_stores_nothing_and_is_explained(logged_in, strava_connected, http, run_import):
+    http.add("GET", ACTIVITIES, body="<html>maintenance</html>", content_type="text/html")
+    http.add("GET", API + "/athlete", json=["not", "a", "profile"])
+
+    assert run_import(strava_connected["activities"]).error_code == "bad_response"
+    assert run_import(strava_connected["body"]).error_code == "bad_response"
+    assert not Activity.objects.exists() and not BodyMeasurement.objects.exists()
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    page = page_text(logged_in.get(f"/connect/{strava_connected['activities'].pk}/"))
+    assert "answered with something we could not read, so nothing was stored" in page
