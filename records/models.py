@@ -31,7 +31,10 @@ class Activity(Record):
     activity_type = models.CharField(max_length=64)
     name = models.CharField(max_length=255, blank=True)
     start = models.DateTimeField()
+    # duration: start to finish, pauses included (elapsed time). moving_time: the part of it
+    # spent moving, where the provider tells them apart (Strava).
     duration = models.DurationField(null=True, blank=True)
+    moving_time = models.DurationField(null=True, blank=True)
     distance_m = models.FloatField("distance (m)", null=True, blank=True)
     calories = models.FloatField("calories (kcal)", null=True, blank=True)
     steps = models.PositiveIntegerField(null=True, blank=True)
@@ -43,6 +46,7 @@ class Activity(Record):
         "name",
         "start",
         "duration",
+        "moving_time",
         "distance_m",
         "calories",
         "steps",

@@ -3,6 +3,7 @@ success, refresh token omitted, invalid_grant, 429 with Retry-After, 5xx, non-JS
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from connections.providers.base import (
     ProviderUnavailable,
     RateLimited,
 )
-from tests.conftest import GOOGLE, OURA, WHOOP, WITHINGS, fixture_json
+from tests.conftest import GOOGLE, OURA, STRAVA, WHOOP, WITHINGS, fixture_json
 
 
 @dataclass
@@ -90,6 +91,20 @@ CASES = [
         },
         {"access_token": "new-access", "expires_in": 3600, "token_type": "bearer"},
         fixture_json("whoop", "invalid_grant"),
+        400,
+    ),
+    # Polar is not here: it issues no refresh token (tests/providers/polar/test_tokens.py).
+    Case(
+        "strava",
+        STRAVA["token_url"],
+        {
+            **fixture_json("strava", "token_refreshed"),
+            "access_token": "new-access",
+            "refresh_token": "new-refresh",
+            "expires_at": int(time.time()) + 20566,  # the fixture's is a past day's
+        },
+        {"token_type": "Bearer", "access_token": "new-access", "expires_in": 21600},
+        fixture_json("strava", "error_invalid_refresh_token"),
         400,
     ),
 ]

@@ -107,9 +107,12 @@ class StravaClient(OAuth2TokenClient):
     @method_decorator(sensitive_variables())
     def _token_request(self, data: dict[str, str], *, previous_refresh_token: str) -> TokenSet:
         # Reference: https://developers.strava.com/docs/authentication/#refreshing-expired-access-tokens
-        response = send(
-            self.session, "POST", self.config.token_url, provider_name=self.name, data=data
-        )
+        try:
+            response = send(
+                self.session, "POST", self.config.token_url, provider_name=self.name, data=data
+            )
+        except RateLimited as limited:
+            raise self._limited(limited) from limited
         if response.status_code != 200:
             errors = _fault(response)
             resources = {str(e.get("resource")) for e in errors}
@@ -242,17 +245,22 @@ class StravaClient(OAuth2TokenClient):
                 **kwargs,
             )
         except RateLimited as limited:
-            headers = limited.response.headers if limited.response is not None else {}
-            resume = (
-                retry_after(limited.response)
-                if limited.response is not None and headers.get("Retry-After")
-                else resume_after_limit(headers)
-            )
-            raise RateLimited(
-                f"{self.name} says Tendon's allowance is used up.", retry_at=resume, app_wide=True
-            ) from limited
+            raise self._limited(limited) from limited
         self.budget = rate_budget(response.headers) or self.budget
         return response
+
+    def _limited(self, limited: RateLimited) -> RateLimited:
+        """Strava's 429 (API or token endpoint) pauses the whole application until the window
+        the clock says resets: it sends no Retry-After (honoured should it ever send one)."""
+        headers = limited.response.headers if limited.response is not None else {}
+        resume = (
+            retry_after(limited.response)
+            if limited.response is not None and headers.get("Retry-After")
+            else resume_after_limit(headers)
+        )
+        return RateLimited(
+            f"{self.name} says Tendon's allowance is used up.", retry_at=resume, app_wide=True
+        )
 
     def checked(self, response: requests.Response, path: str) -> Any:
         """The JSON of a 2xx answer; raises by Strava's Fault for the rest."""

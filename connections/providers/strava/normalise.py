@@ -36,6 +36,11 @@ def activity_type(item: dict) -> str:
     return SPORT_TYPES.get(sport) or CAMEL.sub("_", sport).upper()
 
 
+def _seconds(value: Any) -> timedelta | None:
+    """A time Strava gives in whole seconds; None when absent."""
+    return None if value in (None, "") else timedelta(seconds=int(value))
+
+
 def _positive(value: Any) -> float | None:
     """A quantity Strava gives as 0 when it has none (manual activities, no distance)."""
     if value in (None, ""):
@@ -45,12 +50,10 @@ def _positive(value: Any) -> float | None:
 
 
 def activity(item: dict) -> RecordData:
-    """One activity from the athlete's list. The duration is the moving time (as other
-    providers' active duration); elapsed time and kilojoules stay in the raw payload. The list
-    carries no calories: only the detailed activity does, at one request each (not spent)."""
-    moving = item.get("moving_time")
-    elapsed = item.get("elapsed_time")
-    seconds = moving if moving not in (None, "") else elapsed
+    """One activity from the athlete's list. The duration is the elapsed time (start to
+    finish, pauses included, as every provider's), the moving time is kept beside it;
+    kilojoules (work, not energy burned) stay in the raw payload. The list carries no
+    calories: only the detailed activity does, at one request each (not spent)."""
     heart_rate = item.get("average_heartrate") if item.get("has_heartrate") else None
     return RecordData(
         kind="activity",
@@ -59,7 +62,8 @@ def activity(item: dict) -> RecordData:
             "activity_type": activity_type(item),
             "name": str(item.get("name") or "").strip() or activity_type(item).title(),
             "start": _time(item["start_date"]),
-            "duration": timedelta(seconds=int(seconds)) if seconds not in (None, "") else None,
+            "duration": _seconds(item.get("elapsed_time")),
+            "moving_time": _seconds(item.get("moving_time")),
             "distance_m": _positive(item.get("distance")),
             "calories": _positive(item.get("calories")),  # given on a detailed activity only
             "steps": None,

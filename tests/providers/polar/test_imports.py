@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from connections.models import ConnectionEvent, ImportRun
+from connections.models import Connection, ConnectionEvent, Credential, ImportRun
 from connections.providers.base import ClientConfig
 from connections.providers.polar.client import PolarClient
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
@@ -175,3 +175,29 @@ def test_a_record_polar_sends_broken_fails_the_run_in_words_and_stores_nothing(
 
     assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "bad_response")
     assert not Activity.objects.exists()
+
+
+def test_5xx_is_retried_later_and_never_flags(polar_connected, http, run_import):
+    http.add("GET", API + "/v3/exercises", status=502, body="Bad gateway")
+
+    run = run_import(polar_connected["activities"])
+
+    assert run.error_code == "unreachable"
+    connection = Connection.objects.get(pk=polar_connected["activities"].pk)
+    assert connection.next_run_at > timezone.now() + timedelta(minutes=2)
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    assert not Activity.objects.exists()
+
+
+def test_garbage_stores_nothing_and_is_explained(logged_in, polar_connected, http, run_import):
+    http.add(
+        "GET", API + "/v3/exercises", body="<html>maintenance</html>", content_type="text/html"
+    )
+    http.add("GET", USERS + "/sleep", json={"nights": {"not": "a list"}})
+
+    assert run_import(polar_connected["activities"]).error_code == "bad_response"
+    assert run_import(polar_connected["sleep"]).error_code == "bad_response"
+    assert not Activity.objects.exists() and not SleepSession.objects.exists()
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    page = page_text(logged_in.get(f"/connect/{polar_connected['sleep'].pk}/"))
+    assert "answered with something we could not read, so nothing was stored" in page

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
-from connections.models import Connection, ImportRun
+from connections.models import Connection, Credential, ImportRun
 from connections.providers import PROVIDERS
 from connections.providers.polar.client import rate_budget
-from connections.services.pacing import CallBudget, provider_paused_until
+from connections.services.pacing import (
+    COUNT_KEY,
+    CallBudget,
+    provider_paused_until,
+    window_bounds,
+)
 from tests.conftest import fixture_json
 from tests.providers.polar.conftest import API
 
@@ -74,3 +80,33 @@ def test_an_almost_spent_window_stops_the_import_before_polar_refuses(
 
     assert run.created_count == 2  # the page read is kept
     assert provider_paused_until("polar") is not None
+
+
+@pytest.mark.parametrize(
+    ("window", "spent", "imports"),
+    [
+        ("quarter_hour", 557, True),  # 500 + 20 × 3 users = 560 (2 kept in hand)
+        ("quarter_hour", 558, False),
+        ("day", 5297, True),  # 5,000 + 100 × 3 users = 5,300
+        ("day", 5298, False),
+    ],
+)
+def test_polars_allowance_grows_with_each_connected_polar_user(
+    user_factory, polar_connected, polar_data, run_import, http, window, spent, imports
+):
+    for n in (1, 2):  # two more people hold a Polar grant: three users in all
+        Credential.objects.create(
+            user=user_factory(f"polar-{n}@example.com"),
+            provider="polar",
+            account_uid=f"2000{n}",
+            access_token=f"token-{n}",
+        )
+    start, _end = window_bounds(window, timezone.now())
+    cache.set(COUNT_KEY.format(provider="polar", window=window, start=start.isoformat()), spent)
+    polar_data()
+
+    run = run_import(polar_connected["activities"])
+
+    asked = [c for c in http.calls if c.request.url == API + "/v3/exercises"]
+    assert (run.outcome == ImportRun.Outcome.OK, len(asked)) == (imports, int(imports))
+    assert (provider_paused_until("polar") is None) == imports

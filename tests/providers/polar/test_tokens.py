@@ -3,9 +3,12 @@ is told once, ahead of time, that the access ends."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection as db
+from django.db import connections
 from django.utils import timezone
 
 from connections.models import ConnectionEvent, Credential, ImportRun
@@ -180,3 +183,35 @@ def test_reconnecting_after_the_grant_ended_brings_imports_back(
     assert "Polar is reconnected." in page_text(logged_in.get(response["Location"]))
     assert _credential(user).status == Credential.Status.ACTIVE
     assert (run.outcome, run.created_count) == (ImportRun.Outcome.OK, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_warners_at_once_tell_the_person_once(user, polar_connected, mailoutbox):
+    if db.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; CI runs this on PostgreSQL")
+    _expiring(user, days=10)
+    announced, errors = [], []
+    start = threading.Barrier(8)
+
+    def worker():
+        try:
+            start.wait()
+            announced.append(credentials_warn_expiring())
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert sorted(announced) == [0] * 7 + [1]
+    assert [m.subject[: len("Reconnect Polar before ")] for m in mailoutbox] == [
+        "Reconnect Polar before "
+    ]
+    assert ConnectionEvent.objects.filter(kind="access_ending").count() == len(polar_connected)
+    assert _credential(user).status == Credential.Status.ACTIVE

@@ -7,8 +7,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
-from connections.models import Credential, ImportRun
+from connections.models import Connection, Credential, ImportRun
 from connections.providers.strava import normalise
 from records.models import Activity, BodyMeasurement
 from tests.conftest import STRAVA, fixture_json, page_text, query_of
@@ -41,8 +42,7 @@ def test_activities_are_stored_in_metres_and_seconds_with_their_utc_start(
     assert (ride.activity_type, ride.name) == ("MOUNTAIN_BIKE_RIDE", "Happy Friday")
     assert ride.start == datetime(2026, 11, 27, 12, 15, 9, tzinfo=UTC)  # start_date, not _local
     assert ride.distance_m == 24931.4
-    assert ride.duration == timedelta(seconds=4500)  # moving time ...
-    assert ride.raw["elapsed_time"] == 4812  # ... elapsed time kept beside it
+    assert (ride.duration, ride.moving_time) == (timedelta(seconds=4812), timedelta(seconds=4500))
     assert ride.calories is None  # the list has none; kilojoules are work, not calories
     assert ride.raw["kilojoules"] == 788.7
     assert ride.average_heart_rate == 140
@@ -50,8 +50,23 @@ def test_activities_are_stored_in_metres_and_seconds_with_their_utc_start(
     assert (run.activity_type, run.distance_m, run.duration) == (
         "RUNNING",
         10012.3,
-        timedelta(seconds=2940),
+        timedelta(seconds=3110),
     )
+
+
+def test_an_activity_keeps_its_elapsed_time_and_its_moving_time_apart(
+    logged_in, strava_connected, run_import, http
+):
+    _serve_pages(http, fixture_json("strava", "athlete_activities_page1")[:1])
+
+    run_import(strava_connected["activities"])
+
+    ride = Activity.objects.get(key="154504250376823")
+    assert ride.duration == timedelta(minutes=80, seconds=12)  # elapsed_time 4812 s
+    assert ride.moving_time == timedelta(minutes=75)  # moving_time 4500 s
+    # The ride ends when its elapsed time does: that is the time My data shows for it.
+    assert "1 h 20 min" in page_text(logged_in.get("/data/"))
+    assert Activity.objects.count() == 1
 
 
 def test_paging_stops_at_the_first_empty_page_and_spends_nothing_per_activity(
@@ -140,3 +155,27 @@ def test_an_inactive_application_is_the_operators_to_fix_not_the_persons(
     assert run.error_code == "provider_refused"
     assert "Inactive" in run.error_message
     assert Credential.objects.get(provider="strava").status == Credential.Status.ACTIVE
+
+
+def test_5xx_is_retried_later_and_never_flags(strava_connected, http, run_import):
+    http.add("GET", ACTIVITIES, status=502, body="Bad gateway")
+
+    run = run_import(strava_connected["activities"])
+
+    assert run.error_code == "unreachable"
+    connection = Connection.objects.get(pk=strava_connected["activities"].pk)
+    assert connection.next_run_at > timezone.now() + timedelta(minutes=2)
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    assert not Activity.objects.exists()
+
+
+def test_garbage_stores_nothing_and_is_explained(logged_in, strava_connected, http, run_import):
+    http.add("GET", ACTIVITIES, body="<html>maintenance</html>", content_type="text/html")
+    http.add("GET", API + "/athlete", json=["not", "a", "profile"])
+
+    assert run_import(strava_connected["activities"]).error_code == "bad_response"
+    assert run_import(strava_connected["body"]).error_code == "bad_response"
+    assert not Activity.objects.exists() and not BodyMeasurement.objects.exists()
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    page = page_text(logged_in.get(f"/connect/{strava_connected['activities'].pk}/"))
+    assert "answered with something we could not read, so nothing was stored" in page

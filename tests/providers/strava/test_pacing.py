@@ -3,16 +3,16 @@ from its headers, and a 429 without Retry-After resumed from the clock."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
-from connections.models import Connection
+from connections.models import Connection, Credential
 from connections.providers import PROVIDERS
 from connections.providers.strava.client import rate_budget, resume_after_limit
 from connections.services.pacing import CallBudget, provider_paused_until, window_bounds
-from tests.conftest import fixture_json
+from tests.conftest import STRAVA, fixture_json
 from tests.providers.strava.conftest import API
 
 HEADERS = fixture_json("strava", "rate_limit_headers")
@@ -112,3 +112,20 @@ def test_an_allowance_nearly_spent_stops_the_import_before_strava_refuses(
     assert run.error_code == "rate_limited"
     assert len([c for c in http.calls if c.request.url.startswith(ACTIVITIES)]) == 1
     assert provider_paused_until("strava") is not None
+
+
+@pytest.mark.django_db
+def test_a_429_from_the_token_endpoint_also_waits_for_the_quarter_hour(
+    strava_connected, run_import, http
+):
+    Credential.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    http.add("POST", STRAVA["token_url"], status=429, json=fixture_json("strava", "error_429"))
+    before = window_bounds("quarter_hour", timezone.now())[1]
+
+    run = run_import(strava_connected["activities"])
+
+    after = window_bounds("quarter_hour", timezone.now())[1]
+    assert run.error_code == "rate_limited"
+    assert provider_paused_until("strava") in {before, after}
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    assert not [c for c in http.calls if c.request.url.startswith(ACTIVITIES)]
