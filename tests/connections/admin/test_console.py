@@ -305,3 +305,20 @@ def test_the_console_log_in_page_is_titled_log_in_then_tendon(client):
     html = client.get("/admin/login/").content.decode()
 
     assert re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip() == "Log in · Tendon"
+
+
+@pytest.mark.parametrize(
+    "path, heading",
+    [
+        ("/admin/connections/connection/", "Connections"),
+        ("/admin/connections/importrun/", "Import runs"),
+        ("/admin/accounts/user/", "Users"),
+    ],
+)
+def test_console_lists_are_headed_by_what_they_list(as_staff, make, path, heading):
+    make()
+
+    html = as_staff.get(path).content.decode()
+
+    assert re.search(r"<h1>(.*?)</h1>", html, re.S).group(1).strip() == heading
+    assert "to view</h1>" not in html and "to change</h1>" not in html
