@@ -73,7 +73,7 @@ def records_upsert(
                     with transaction.atomic():
                         one_fresh, one_changed = _upsert_kind(kind, [record], owner)
                 except (DatabaseError, ArithmeticError, ValueError, TypeError) as error:
-                    refused.append(set_aside(record, f"The database refused it: {error}"))
+                    refused.append(set_aside(record, database_refusal(error)))
                 else:
                     fresh += one_fresh
                     changed += one_changed
@@ -87,6 +87,14 @@ def records_upsert(
             kinds=by_kind,
         )
     return UpsertResult(created=created, updated=updated, set_aside=refused)
+
+
+def database_refusal(error: Exception) -> str:
+    """Why the database refused a record, as support reads it: the error's first line only.
+    PostgreSQL's DETAIL line ("Failing row contains (…)") would show the record's values to
+    staff who may not see health data."""
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"The database refused it: {first_line}"
 
 
 def _upsert_kind(kind: str, items: list[RecordData], owner: dict) -> tuple[int, int]:

@@ -174,3 +174,19 @@ def test_an_activity_without_a_name_is_stored_with_a_blank_name(activities, http
 
     assert (run.outcome, run.created_count, run.skipped_count) == (ImportRun.Outcome.OK, 1, 0)
     assert Activity.objects.get().name == ""
+
+
+def test_a_database_refusal_is_kept_without_the_row_postgresql_prints_after_it():
+    from django.db import IntegrityError
+
+    from records.services.upserts import database_refusal
+
+    error = IntegrityError(
+        'new row for relation "records_bodymeasurement" violates check constraint "weight"\n'
+        "DETAIL:  Failing row contains (7, demo, a1, 2026-11-30, 71.5, 18.2)."
+    )
+
+    assert database_refusal(error) == (
+        'The database refused it: new row for relation "records_bodymeasurement" violates '
+        'check constraint "weight"'
+    )
