@@ -87,8 +87,10 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
                     break  # nothing due and nobody importing: no room will free up soon
                 time.sleep(IDLE_POLL)  # a provider's cap is full: a run ends soon
                 continue
+            claimed_here = run.outcome == ImportRun.Outcome.RUNNING  # not a queued one taken
             with busy.holding():
-                outcomes.append(import_run_execute(run=run, deadline=deadline).outcome)
+                executed = import_run_execute(run=run, deadline=deadline, claimed_here=claimed_here)
+                outcomes.append(executed.outcome)
         return outcomes
 
     if slots <= 1:

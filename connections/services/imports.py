@@ -64,14 +64,18 @@ class Progress:
     finished: bool = False
 
 
-def import_run_execute(*, run: ImportRun, deadline: float | None = None) -> ImportRun:
+def import_run_execute(
+    *, run: ImportRun, deadline: float | None = None, claimed_here: bool = False
+) -> ImportRun:
     """The run, executed and finished; a run delivered twice or superseded does nothing.
     `deadline` (time.monotonic()) ends it sooner than its own time budget would (a run started
-    late in a task that holds several).
+    late in a task that holds several). `claimed_here`: the caller claimed and started the run
+    moments ago with its connection read whole under the claim's lock (import_claim_next), so
+    there is nothing to check before it imports.
 
     Never raises for a provider's failure: the run's outcome and the connection say what happened.
     """
-    started = _start(run)
+    started = (run, run.connection) if claimed_here else _start(run)
     if started is None:
         return ImportRun.objects.get(pk=run.pk)
     run, connection = started

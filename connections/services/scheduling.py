@@ -73,8 +73,12 @@ def import_claim_next(*, now: datetime | None = None) -> ImportRun | None:
         if waiting is not None:
             return waiting
         chosen = _due_within_caps(now=now, lookahead=NEXT_LOOKAHEAD, limit=1)
-        runs = _claim(chosen, now=now, enqueue=False)
-    return runs[0] if runs else None
+        if not chosen:
+            return None
+        # Row-locked by the choice: read whole for the import, which starts as it is claimed.
+        connection = Connection.objects.select_related("credential", "user").get(pk=chosen[0].pk)
+        (run,) = _claim([connection], now=now, enqueue=False)
+    return run
 
 
 def _take_waiting(*, now: datetime) -> ImportRun | None:
@@ -152,15 +156,28 @@ def _claim(
     for connection in connections:
         connection.claim_token = uuid.uuid4()
         connection.claimed_until = until
-        runs.append(
-            ImportRun(
-                connection=connection,
-                claim_token=connection.claim_token,
-                # Run at once by the caller: taken already, no idle thread may take it too.
-                started_at=None if enqueue else now,
+        if enqueue:
+            runs.append(ImportRun(connection=connection, claim_token=connection.claim_token))
+        else:  # the caller runs it at once: it starts here, so no idle thread takes it too
+            connection.last_attempt_at = now
+            runs.append(
+                ImportRun(
+                    connection=connection,
+                    claim_token=connection.claim_token,
+                    outcome=ImportRun.Outcome.RUNNING,
+                    queued_at=now,
+                    started_at=now,
+                )
             )
+    if len(connections) == 1:
+        (connection,) = connections
+        started = {} if enqueue else {"last_attempt_at": now}
+        Connection.objects.filter(pk=connection.pk).update(
+            claim_token=connection.claim_token, claimed_until=until, **started
         )
-    Connection.objects.bulk_update(connections, ["claim_token", "claimed_until"])
+    else:
+        fields = ["claim_token", "claimed_until"] + ([] if enqueue else ["last_attempt_at"])
+        Connection.objects.bulk_update(connections, fields)
     ImportRun.objects.bulk_create(runs)
     if enqueue and batched:
         groups = _batches(runs)

@@ -400,3 +400,25 @@ def test_a_run_claimed_for_one_thread_is_never_taken_by_another(google_grant):
 
     assert {first.connection_id, second.connection_id} == {first_due.pk, second_due.pk}
     assert import_claim_next() is None
+
+
+@pytest.mark.django_db
+def test_a_run_a_thread_claims_for_itself_starts_as_it_is_claimed(
+    google_grant, http, django_assert_max_num_queries
+):
+    (connection,) = google_grant("sleep")
+    http.add("GET", DATA_POINTS, json={"dataPoints": []})
+
+    run = import_claim_next()
+    claimed = ImportRun.objects.values("outcome", "queued_at", "started_at").get(pk=run.pk)
+    connection.refresh_from_db()
+    with django_assert_max_num_queries(11):  # a queued run takes 3 more: its start
+        finished = import_run_execute(run=run, claimed_here=True)
+
+    assert claimed == {
+        "outcome": ImportRun.Outcome.RUNNING,
+        "queued_at": claimed["started_at"],
+        "started_at": claimed["started_at"],
+    }
+    assert connection.last_attempt_at == claimed["started_at"]
+    assert finished.outcome == ImportRun.Outcome.OK
