@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import DatabaseError, models, transaction
 
 from connections.providers.base import RecordData
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
 from records.services.cleaning import SetAside, Unstorable, record_clean, set_aside
-from records.services.daily_values import daily_values_refresh, record_days
+from records.services.daily_values import (
+    KIND_DAY_FIELD,
+    daily_values_refresh,
+    day_of,
+    record_days,
+)
 
 # kind -> (model, the columns that kind writes, where its raw payload goes)
 TARGETS: dict[str, tuple[type[models.Model], tuple[str, ...], str]] = {
@@ -61,29 +67,33 @@ def records_upsert(
         except Unstorable as error:
             refused.append(set_aside(record, str(error)))
     created = updated = 0
+    days_left: set[date] = set()  # days changed records counted towards before
     for kind, items in by_kind.items():
         try:
             with transaction.atomic():
-                fresh, changed = _upsert_kind(kind, items, owner)
+                fresh, changed, left = _upsert_kind(kind, items, owner)
         except (DatabaseError, ArithmeticError, ValueError, TypeError):
             # One record the database refuses must not cost the others: one at a time, then.
             fresh = changed = 0
+            left = set()
             for record in items:
                 try:
                     with transaction.atomic():
-                        one_fresh, one_changed = _upsert_kind(kind, [record], owner)
+                        one_fresh, one_changed, one_left = _upsert_kind(kind, [record], owner)
                 except (DatabaseError, ArithmeticError, ValueError, TypeError) as error:
                     refused.append(set_aside(record, database_refusal(error)))
                 else:
                     fresh += one_fresh
                     changed += one_changed
+                    left |= one_left
         created += fresh
         updated += changed - fresh
+        days_left |= left
     if created or updated:  # the charts' daily values follow the records they are summed from
         daily_values_refresh(
             user_id=user_id,
             provider=provider,
-            days=record_days(r for items in by_kind.values() for r in items),
+            days=record_days(r for items in by_kind.values() for r in items) | days_left,
             kinds=by_kind,
         )
     return UpsertResult(created=created, updated=updated, set_aside=refused)
@@ -97,15 +107,21 @@ def database_refusal(error: Exception) -> str:
     return f"The database refused it: {first_line}"
 
 
-def _upsert_kind(kind: str, items: list[RecordData], owner: dict) -> tuple[int, int]:
-    """(new records, new or changed records) after writing items of one kind."""
+def _upsert_kind(kind: str, items: list[RecordData], owner: dict) -> tuple[int, int, set[date]]:
+    """(new records, new or changed records, the days the changed ones counted towards before)
+    after writing items of one kind. A record the provider moved (a night that now ends after
+    midnight) leaves its old day, whose daily values must be summed again too."""
     model, fields, raw_field = TARGETS[kind]
-    stored = dict(
-        model.objects.filter(**owner, key__in=[r.key for r in items]).values_list("key", raw_field)
-    )
-    changed = [r for r in items if r.key not in stored or stored[r.key] != r.raw]
+    day_field = KIND_DAY_FIELD[kind]
+    stored = {
+        key: (raw, day)
+        for key, raw, day in model.objects.filter(
+            **owner, key__in=[r.key for r in items]
+        ).values_list("key", raw_field, day_field)
+    }
+    changed = [r for r in items if r.key not in stored or stored[r.key][0] != r.raw]
     if not changed:
-        return 0, 0
+        return 0, 0, set()
     model.objects.bulk_create(
         [model(**owner, key=r.key, **r.values, **{raw_field: r.raw}) for r in changed],
         update_conflicts=True,
@@ -113,4 +129,5 @@ def _upsert_kind(kind: str, items: list[RecordData], owner: dict) -> tuple[int, 
         update_fields=[*fields, raw_field, "updated_at"],
         batch_size=BATCH_SIZE,
     )
-    return sum(1 for r in changed if r.key not in stored), len(changed)
+    before = {day_of(stored[r.key][1]) for r in changed if r.key in stored and stored[r.key][1]}
+    return sum(1 for r in changed if r.key not in stored), len(changed), before

@@ -189,3 +189,33 @@ def test_an_import_of_workouts_reads_no_other_kind_of_record(user, django_assert
         )
 
     assert DailyValue.objects.get(user=user, day=DAY).activities == {"RUNNING": 2}
+
+
+def _night(end: datetime, minutes: int) -> RecordData:
+    return RecordData(
+        kind="sleep",
+        key="n1",
+        values={
+            "start": end - timedelta(minutes=minutes),
+            "end": end,
+            "minutes_asleep": minutes,
+            "stages": {},
+        },
+        raw={"end": end.isoformat(), "m": minutes},
+    )
+
+
+def test_a_night_the_provider_moves_to_the_next_morning_leaves_its_old_day(user):
+    before_midnight = datetime(2026, 11, 20, 23, 50, tzinfo=UTC)
+    records_upsert(
+        user_id=user.pk,
+        provider="demo",
+        account_uid="a",
+        records=[_steps(DAY, 500), _night(before_midnight, 400)],
+    )
+
+    moved = _night(before_midnight + timedelta(minutes=30), 400)  # now ends at 00:20
+    records_upsert(user_id=user.pk, provider="demo", account_uid="a", records=[moved])
+
+    days = dict(DailyValue.objects.filter(user=user).values_list("day", "sleep_minutes"))
+    assert days == {DAY: None, DAY + timedelta(days=1): 400}
