@@ -44,7 +44,8 @@ logger = logging.getLogger(__name__)
 
 
 REFILL_SECONDS = 10.0  # a batch's threads take more due work this long, then the task ends
-IDLE_POLL = 0.1  # seconds a thread waits for room under a cap while the others import
+IDLE_POLL = 0.1  # seconds a thread waits for room under a cap while the others import…
+IDLE_POLL_MAX = 1.6  # …doubling while it finds nothing
 
 
 def import_batch_execute(*, run_ids: list[int]) -> dict[str, int]:
@@ -80,13 +81,16 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
         if slot < len(runs):
             with busy.holding(counted=True):
                 outcomes.append(_execute_handed(runs[slot], mine, deadline))
+        pause = IDLE_POLL
         while time.monotonic() < more_until:
             run = import_claim_next()
             if run is None:
                 if not busy.anyone():
                     break  # nothing due and nobody importing: no room will free up soon
-                time.sleep(IDLE_POLL)  # a provider's cap is full: a run ends soon
+                time.sleep(pause)  # perhaps a provider's cap is full: a run ends soon
+                pause = min(pause * 2, IDLE_POLL_MAX)
                 continue
+            pause = IDLE_POLL
             claimed_here = run.outcome == ImportRun.Outcome.RUNNING  # not a queued one taken
             with busy.holding():
                 executed = import_run_execute(run=run, deadline=deadline, claimed_here=claimed_here)
@@ -128,7 +132,10 @@ def _take_handed(run_ids: list[int]) -> tuple[list[ImportRun | None], set[int]]:
     them too."""
     now = timezone.now()
     with transaction.atomic():
-        found = ImportRun.objects.select_for_update().in_bulk(run_ids)
+        found = ImportRun.objects.select_for_update(skip_locked=True).in_bulk(run_ids)
+        locked = [run_id for run_id in run_ids if run_id not in found]
+        if locked:  # another thread is taking or starting them (or they are gone)
+            found.update(ImportRun.objects.in_bulk(locked))
         waiting = [
             run
             for run in found.values()

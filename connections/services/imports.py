@@ -347,20 +347,19 @@ def _jittered(delta: timedelta, low: float = 0.9, high: float = 1.1) -> timedelt
 
 def _release(connection: Connection, run: ImportRun, **fields) -> bool:
     """Saves the connection's outcome and gives up the claim, if it is still this run's;
-    True when a hint came while the run was under way (connection_after_run takes it)."""
+    True when a hint came while the run held the claim (connection_after_run takes it)."""
     row = Connection.objects.filter(pk=connection.pk)
-    # Usually the claim is still ours and no hint came: one plain statement.
-    if row.filter(claim_token=run.claim_token, hint_pending_at__isnull=True).update(
+    mine = row.filter(claim_token=run.claim_token)
+    # Usually the claim is still ours and no hint came: one statement.
+    if mine.filter(hint_pending_at__isnull=True).update(
         **fields, claim_token=None, claimed_until=None
     ):
         return False
-    mine = Q(claim_token=run.claim_token)  # one statement: a newer claim is left alone
-    row.update(
-        **fields,
-        claim_token=Case(When(mine, then=None), default=F("claim_token")),
-        claimed_until=Case(When(mine, then=None), default=F("claimed_until")),
-    )
-    return row.filter(hint_pending_at__isnull=False).exists()
+    if mine.update(**fields, claim_token=None, claimed_until=None):
+        return True
+    # A newer claim holds the connection (this run's lapsed): any hint is for that run.
+    row.update(**fields)
+    return False
 
 
 def _finish(run: ImportRun, outcome: str, *, code: str = "", message: str = "") -> None:

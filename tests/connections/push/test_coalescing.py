@@ -182,3 +182,31 @@ def test_after_a_verified_push_the_connect_card_says_updates_arrive_as_pushed(
     assert "Importing every 60 minutes" in before
     assert "Updates arrive as Fitbit & Pixel Watch sends them" in after
     assert "Importing every 60 minutes" not in after
+
+
+def test_a_run_whose_claim_lapsed_leaves_the_hint_to_the_run_that_holds_the_claim_now(
+    google_activities, http
+):
+    import uuid
+
+    from connections.services.imports import import_run_execute
+    from connections.services.scheduling import connection_import_now
+
+    newer = uuid.uuid4()
+
+    def exercise(request):  # meanwhile the claim lapsed, a newer run holds it and a hint came
+        Connection.objects.filter(pk=google_activities.pk).update(
+            claim_token=newer,
+            claimed_until=timezone.now() + timedelta(minutes=5),
+            hint_pending_at=timezone.now(),
+        )
+        return _exercise_answer(request)
+
+    http.add_callback("GET", EXERCISE, callback=exercise)
+    stale = connection_import_now(connection=google_activities)
+
+    import_run_execute(run=stale)
+
+    after = Connection.objects.get(pk=google_activities.pk)
+    assert (after.claim_token, after.hint_pending_at is not None) == (newer, True)
+    assert ImportRun.objects.filter(connection=google_activities).count() == 1
