@@ -8,6 +8,7 @@ import time
 from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
 from allauth.socialaccount.models import SocialApp
 from django.core.signals import setting_changed
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from connections.providers import PROVIDERS
@@ -48,7 +49,14 @@ def _app_credentials(provider_id: str) -> tuple[str, str]:
 
 
 def forget_apps(**_kwargs) -> None:
-    """Drops the cached apps (an app saved or deleted here, the settings changed in a test)."""
+    """Drops the cached apps (an app saved or deleted here, the settings changed in a test),
+    and again once the change is committed: a thread that read the old row meanwhile must not
+    keep it for a minute."""
+    _forget()
+    transaction.on_commit(_forget)
+
+
+def _forget() -> None:
     with _lock:
         _apps.clear()
 

@@ -168,6 +168,24 @@ def test_known_per_user_budget_pauses_before_it_runs_out(demo_connected, run_imp
     assert timedelta(minutes=49) < paused <= timedelta(minutes=50)
 
 
+def test_a_per_user_budget_window_that_ended_starts_again_with_the_runs_calls(
+    demo_connected, run_import
+):
+    from connections.models import Credential
+
+    sleep = demo_connected("sleep")["sleep"]
+    Credential.objects.filter(pk=sleep.credential_id).update(
+        calls_window_start=timezone.now() - timedelta(hours=2), calls_in_window=148
+    )
+
+    run = run_import(Connection.objects.get(pk=sleep.pk))
+
+    credential = Credential.objects.get(pk=sleep.credential_id)
+    assert run.outcome == ImportRun.Outcome.OK
+    assert credential.calls_in_window == run.api_calls
+    assert timezone.now() - credential.calls_window_start < timedelta(minutes=1)
+
+
 def test_run_task_for_a_vanished_run_does_nothing(db):
     from connections.tasks import run_import as task
 
