@@ -49,18 +49,18 @@ def _app_credentials(provider_id: str) -> tuple[str, str]:
 
 
 def forget_apps(**_kwargs) -> None:
-    """Drops the cached apps (an app saved or deleted here, the settings changed in a test),
-    and again once the change is committed: a thread that read the old row meanwhile must not
-    keep it for a minute."""
-    _forget()
-    transaction.on_commit(_forget)
-
-
-def _forget() -> None:
+    """Drops the cached apps (the settings changed, in a test)."""
     with _lock:
         _apps.clear()
 
 
-post_save.connect(forget_apps, sender=SocialApp, dispatch_uid="tendon-forget-apps-saved")
-post_delete.connect(forget_apps, sender=SocialApp, dispatch_uid="tendon-forget-apps-deleted")
+def _app_changed(**_kwargs) -> None:
+    """An app saved or deleted here: forgotten now, and again once the change is committed, so
+    that a thread that read the old row meanwhile does not keep it for a minute."""
+    forget_apps()
+    transaction.on_commit(forget_apps)
+
+
+post_save.connect(_app_changed, sender=SocialApp, dispatch_uid="tendon-forget-apps-saved")
+post_delete.connect(_app_changed, sender=SocialApp, dispatch_uid="tendon-forget-apps-deleted")
 setting_changed.connect(forget_apps, dispatch_uid="tendon-forget-apps-settings")
