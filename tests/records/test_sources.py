@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from connections.models import Connection
 from records.models import SourcePreference
 from tests.conftest import page_text
 from tests.records.history import store_days
@@ -50,23 +51,35 @@ def test_the_preferred_source_comes_first(logged_in, two_sources):
     assert _steps_rows(logged_in) == [("1,000", "Demo Health")] * 7
 
 
-def test_settings_offers_every_registry_provider_for_steps(logged_in):
+def test_settings_offers_the_services_a_person_has_for_steps(logged_in, two_sources):
     html = logged_in.get("/accounts/notifications/").content.decode()
 
     select = re.search(r'<select id="prefer_steps".*?</select>', html, re.S).group(0)
-    assert re.findall(r'<option value="([^"]+)"', select) == [
-        "google_health",
-        "withings",
-        "oura",
-        "whoop",
-        "polar",  # Strava has no daily steps
-        "demo",
-    ]
+    assert re.findall(r'<option value="([^"]+)"', select) == ["withings", "demo"]  # registry order
     assert "Prefer steps from:" in html
 
 
-def test_settings_shows_the_saved_preference(logged_in, user):
-    SourcePreference.objects.create(user=user, metric="body", provider="withings")
+def test_settings_offers_a_service_connected_for_the_feed_before_it_has_data(logged_in, user):
+    store_days(user, provider="demo", last=timezone.localdate(), days=3)
+    Connection.objects.create(user=user, provider="withings", feed="body", account_uid="w1")
+
+    html = logged_in.get("/accounts/notifications/").content.decode()
+
+    body = re.search(r'<select id="prefer_body".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="([^"]+)"', body) == ["withings", "demo"]
+    assert 'id="prefer_steps"' not in html  # Withings is connected for weigh-ins only
+
+
+def test_settings_asks_nothing_of_a_person_with_one_service(logged_in, user):
+    store_days(user, provider="demo", last=timezone.localdate(), days=3)
+
+    html = logged_in.get("/accounts/notifications/").content.decode()
+
+    assert "Prefer" not in html and "Preferred sources" not in html
+
+
+def test_settings_shows_the_saved_preference(logged_in, two_sources):
+    SourcePreference.objects.create(user=two_sources, metric="body", provider="withings")
 
     html = logged_in.get("/accounts/notifications/").content.decode()
 
