@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.db import connection as db
-from django.db import connections
 from django.utils import timezone
 
 from connections.models import Credential
@@ -18,6 +16,7 @@ from connections.services.tokens import (
     credential_get_access_token,
     credentials_refresh_expiring,
 )
+from tests.concurrency import at_once
 from tests.conftest import GOOGLE, SteppingClock
 
 ROTATED = {"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 3600}
@@ -135,23 +134,7 @@ def test_eight_workers_at_once_spend_the_refresh_token_once(credential_factory, 
         )
 
     http.add_callback("POST", GOOGLE["token_url"], callback=token_endpoint)
-    results, errors = [], []
-    start = threading.Barrier(8)
-
-    def worker():
-        try:
-            start.wait()
-            results.append(credential_get_access_token(credential=credential))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, errors = at_once(lambda: credential_get_access_token(credential=credential))
 
     assert errors == []
     assert len(spent) == 1

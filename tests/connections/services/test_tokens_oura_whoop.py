@@ -4,18 +4,17 @@ stores the new pair in the refresh's transaction and spends each refresh token o
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from django.db import connection as db
-from django.db import connections
 from django.utils import timezone
 
 from connections.models import Credential
 from connections.services.tokens import NeedsReauthorization, credential_get_access_token
+from tests.concurrency import at_once
 from tests.conftest import OURA, WHOOP, fixture_json, query_of
 
 
@@ -143,23 +142,7 @@ def test_eight_concurrent_callers_spend_the_refresh_token_once(case, expired, ht
         return 200, {"Content-Type": "application/json"}, json.dumps(case.refreshed())
 
     http.add_callback("POST", case.token_url, callback=token_endpoint)
-    results, errors = [], []
-    start = threading.Barrier(8)
-
-    def worker():
-        try:
-            start.wait()
-            results.append(credential_get_access_token(credential=expired))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, errors = at_once(lambda: credential_get_access_token(credential=expired))
 
     assert errors == []
     assert spent == ["old-refresh"]

@@ -3,12 +3,10 @@ is told once, ahead of time, that the access ends."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.db import connection as db
-from django.db import connections
 from django.utils import timezone
 
 from connections.models import ConnectionEvent, Credential, ImportRun
@@ -19,6 +17,7 @@ from connections.services.tokens import (
     credential_refresh_now,
     credentials_refresh_expiring,
 )
+from tests.concurrency import at_once
 from tests.conftest import POLAR, page_text, snapshot
 from tests.providers.polar.conftest import API, USERS
 
@@ -190,23 +189,7 @@ def test_eight_warners_at_once_tell_the_person_once(user, polar_connected, mailo
     if db.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL; CI runs this on PostgreSQL")
     _expiring(user, days=10)
-    announced, errors = [], []
-    start = threading.Barrier(8)
-
-    def worker():
-        try:
-            start.wait()
-            announced.append(credentials_warn_expiring())
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    announced, errors = at_once(lambda: credentials_warn_expiring())
 
     assert errors == []
     assert sorted(announced) == [0] * 7 + [1]

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.db import connection as db
-from django.db import connections
 from django.utils import timezone
 
 from connections.models import Credential
 from connections.services.tokens import NeedsReauthorization, credential_get_access_token
+from tests.concurrency import at_once
 from tests.conftest import STRAVA, fixture_json, query_of
 from tests.providers.strava.conftest import ACCESS, ATHLETE, REFRESH, calls_to, token_reply
 
@@ -124,23 +123,7 @@ def test_eight_callers_at_once_spend_stravas_refresh_token_once(strava_grant, ht
         return 200, {"Content-Type": "application/json"}, json.dumps(token_reply("token_refreshed"))
 
     http.add_callback("POST", STRAVA["token_url"], callback=token_endpoint)
-    results, errors = [], []
-    start = threading.Barrier(8)
-
-    def worker():
-        try:
-            start.wait()
-            results.append(credential_get_access_token(credential=strava_grant))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, errors = at_once(lambda: credential_get_access_token(credential=strava_grant))
 
     assert errors == []
     assert spent == [REFRESH]
