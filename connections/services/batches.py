@@ -13,8 +13,10 @@ A thread that finished its run takes the next one itself for a few seconds, so t
 idle while work waits: first a run the dispatcher queued that no worker has started yet (its
 task may wait behind busy workers while its claim fills its provider's cap; a "Sync now" starts
 this way within moments), else the next due connection, claimed within its provider's cap as
-the dispatcher claims it. A thread that finds neither waits while the task's other threads are
-importing (their provider's cap frees up as they finish), and ends when none is. A task's
+the dispatcher claims it. It claims a few at once, in one transaction, and leaves the others
+for the task's threads that finish next (one claim's statements shared by several runs). A
+thread that finds neither waits while the task's other threads are importing (their
+provider's cap frees up as they finish), and ends when none is. A task's
 threads number IMPORT_CONCURRENCY even when the dispatcher handed it fewer runs. Every run of
 the task shares the task's time budget (budgets.py), so each ends before django-q2 kills the
 task. A slow or hanging provider holds only its own runs' threads, each request for at most
@@ -38,7 +40,7 @@ from django.utils import timezone
 from connections.models import ImportRun
 from connections.services.budgets import run_time_budget
 from connections.services.imports import import_run_execute
-from connections.services.scheduling import import_claim_next, imports_dispatch_due
+from connections.services.scheduling import import_claim_some, imports_dispatch_due
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ logger = logging.getLogger(__name__)
 REFILL_SECONDS = 10.0  # a batch's threads take more due work this long, then the task ends
 IDLE_POLL = 0.1  # seconds a thread waits for room under a cap while the others import…
 IDLE_POLL_MAX = 1.6  # …doubling while it finds nothing
+CLAIM_AHEAD = 4  # runs a task's idle thread claims at once for itself and the next ones idle
 
 
 def import_batch_execute(*, run_ids: list[int]) -> dict[str, int]:
@@ -62,9 +65,9 @@ def import_batch_execute(*, run_ids: list[int]) -> dict[str, int]:
 def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict[str, int]:
     """How many runs ended with each outcome ("gone": the run no longer exists; "taken":
     another task's idle thread took it first), once every one of them has been executed, all
-    at once. With `take_more_for` seconds (and
-    IMPORT_CONCURRENCY above 1), each thread then claims and runs the next due import
-    (import_claim_next) until that time has passed. Never raises for one run's failure."""
+    at once. With `take_more_for` seconds (and IMPORT_CONCURRENCY above 1), each thread then
+    claims and runs the next due imports (a few at a time, shared with the task's other idle
+    threads: _Hopper) until that time has passed. Never raises for one run's failure."""
     started = time.monotonic()
     deadline = started + run_time_budget()  # every run of the task ends before it is killed
     more_until = started + (take_more_for if settings.IMPORT_CONCURRENCY > 1 else 0)
@@ -75,6 +78,7 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
     slots = max(len(runs), settings.IMPORT_CONCURRENCY if more_until > started else 0)
 
     busy = _Busy(len(runs))  # threads with an import in hand
+    hopper = _Hopper(ahead=min(CLAIM_AHEAD, slots))
 
     def work(slot: int) -> list[str]:
         outcomes = []
@@ -82,16 +86,16 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
             with busy.holding(counted=True):
                 outcomes.append(_execute_handed(runs[slot], mine, deadline))
         pause = IDLE_POLL
-        while time.monotonic() < more_until:
-            run = import_claim_next()
-            if run is None:
-                if not busy.anyone():
-                    break  # nothing due and nobody importing: no room will free up soon
+        while True:
+            taken = hopper.take(claim=time.monotonic() < more_until)
+            if taken is None:
+                if time.monotonic() >= more_until or not busy.anyone():
+                    break  # time is up, or nothing due and nobody importing: no room soon
                 time.sleep(pause)  # perhaps a provider's cap is full: a run ends soon
                 pause = min(pause * 2, IDLE_POLL_MAX)
                 continue
             pause = IDLE_POLL
-            claimed_here = run.outcome == ImportRun.Outcome.RUNNING  # not a queued one taken
+            run, claimed_here = taken
             with busy.holding():
                 executed = import_run_execute(run=run, deadline=deadline, claimed_here=claimed_here)
                 outcomes.append(executed.outcome)
@@ -102,6 +106,30 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
     with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="import") as pool:
         done = list(pool.map(partial(_on_own_connection, work), range(slots)))
     return dict(Counter(outcome for outcomes in done for outcome in outcomes))
+
+
+class _Hopper:
+    """Runs a task's idle threads claimed and have not begun yet. A thread that finds none
+    claims up to `ahead` in one transaction (import_claim_some), one thread at a time, and
+    leaves the others for the next threads to finish their imports: a claim costs a few
+    statements however many runs it takes. Runs claimed are always executed, after the time
+    for taking more has passed too; a worker killed meanwhile loses nothing (their claims
+    lapse and the dispatcher hands them out again)."""
+
+    def __init__(self, *, ahead: int) -> None:
+        self.ahead, self.lock, self.runs = max(1, ahead), threading.Lock(), []
+
+    def take(self, *, claim: bool) -> tuple[ImportRun, bool] | None:
+        """(run, claimed_here) for the calling thread; None when nothing is left and `claim`
+        is False or nothing is due within the providers' caps."""
+        with self.lock:
+            if not self.runs and claim:
+                self.runs = import_claim_some(limit=self.ahead)
+            if not self.runs:
+                return None
+            run = self.runs.pop(0)
+        # Claimed as it started (RUNNING), or a queued run taken from its waiting task.
+        return run, run.outcome == ImportRun.Outcome.RUNNING
 
 
 class _Busy:
@@ -150,7 +178,7 @@ def _execute_handed(run: ImportRun | None, mine: set[int], deadline: float) -> s
     if run is None:
         return "gone"
     if run.pk not in mine:
-        # An idle thread took it while this task waited (import_claim_next), or this is a
+        # An idle thread took it while this task waited (import_claim_some), or this is a
         # second delivery: that run is someone else's to finish.
         return "taken"
     return import_run_execute(run=run, deadline=deadline).outcome

@@ -183,9 +183,10 @@ def _import(
             run.reads_from = connection.chunk_start
         first_window = False
         _check_user_budget(spec, connection.credential, fresh=counts_fresh)
-        counts_fresh = False
         app_budget_check(spec)
-        page = _bounded(_fetch(client, connection), connection, tokens_seen)
+        page = _fetch(client, connection, just_read=counts_fresh)
+        page = _bounded(page, connection, tokens_seen)
+        counts_fresh = False
         app_budget_spend(spec, page.api_calls)
         _store_page(run, connection, page)
         progress.pages += 1
@@ -222,7 +223,7 @@ def _bounded(page: FeedPage, connection: Connection, tokens_seen: set[str]) -> F
     return page
 
 
-def _fetch(client, connection: Connection) -> FeedPage:
+def _fetch(client, connection: Connection, *, just_read: bool) -> FeedPage:
     """A page of the current window."""
     return feed_page(
         client,
@@ -230,17 +231,22 @@ def _fetch(client, connection: Connection) -> FeedPage:
         start=connection.chunk_start,
         end=connection.chunk_end,
         token=connection.chunk_token or None,
+        just_read=just_read,
     )
 
 
-def feed_page(client, connection: Connection, *, start, end, token) -> FeedPage:
+def feed_page(
+    client, connection: Connection, *, start, end, token, just_read: bool = False
+) -> FeedPage:
     """A page of connection's feed in [start, end); a 401 gets one refresh before it counts
-    as permanent (where the provider issues no refresh token, the 401 is final)."""
+    as permanent (where the provider issues no refresh token, the 401 is final). `just_read`:
+    the connection's credential was read as the run started, nothing has used it since."""
     credential = connection.credential
     arguments = {"feed": connection.feed, "start": start, "end": end, "token": token}
     try:
         return client.fetch_feed(
-            access_token=credential_get_access_token(credential=credential), **arguments
+            access_token=credential_get_access_token(credential=credential, just_read=just_read),
+            **arguments,
         )
     except AccessRejected as rejected:
         token = credential_token_rejected(credential=credential, error=rejected)

@@ -68,8 +68,13 @@ def credential_get_access_token(
     credential: Credential,
     force_refresh: bool = False,
     min_validity: timedelta = REFRESH_MARGIN,
+    just_read: bool = False,
 ) -> str:
     """A usable access token for credential, refreshed first when it is (nearly) expired.
+    `just_read`: the credential was read moments ago (an import's, as the run started under
+    its connection's claim); a token it holds that stays valid for min_validity is used as
+    read, with no second read of the row. Anything else (a stale token, a flagged grant, a
+    forced refresh) goes through the row lock below.
 
     Raises NeedsReauthorization when the grant is dead (the credential is then flagged and the
     user told), ProviderError to retry later.
@@ -80,6 +85,8 @@ def credential_get_access_token(
     database lock is held while a provider thinks (on SQLite that would block every writer,
     the demo provider's own token endpoint included).
     """
+    if just_read and not force_refresh and _usable_as_read(credential, min_validity):
+        return credential.access_token
     waited_until = time.monotonic() + REFRESH_LEASE.total_seconds() + 5
     while True:
         with transaction.atomic():
@@ -115,6 +122,14 @@ def credential_get_access_token(
         force_refresh = False
         time.sleep(LEASE_POLL)
     return _refresh_under_lease(locked, interrupted=interrupted)
+
+
+def _usable_as_read(credential: Credential, min_validity: timedelta) -> bool:
+    if credential.status != Credential.Status.ACTIVE or credential.tokens_unreadable:
+        return False
+    if not renewable(credential):
+        return bool(credential.access_token)
+    return not _stale(credential, now=timezone.now(), min_validity=min_validity)
 
 
 @sensitive_variables()

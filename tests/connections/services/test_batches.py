@@ -21,6 +21,7 @@ from connections.services.imports import import_run_execute
 from connections.services.scheduling import (
     connection_import_now,
     import_claim_next,
+    import_claim_some,
     imports_dispatch_due,
 )
 from records.models import Activity, BodyMeasurement, DailySummary, DailyValue, SleepSession
@@ -412,7 +413,7 @@ def test_a_run_a_thread_claims_for_itself_starts_as_it_is_claimed(
     run = import_claim_next()
     claimed = ImportRun.objects.values("outcome", "queued_at", "started_at").get(pk=run.pk)
     connection.refresh_from_db()
-    with django_assert_max_num_queries(11):  # a queued run takes 3 more: its start
+    with django_assert_max_num_queries(8):  # a queued run takes 3 more: its start
         finished = import_run_execute(run=run, claimed_here=True)
 
     assert claimed == {
@@ -422,3 +423,82 @@ def test_a_run_a_thread_claims_for_itself_starts_as_it_is_claimed(
     }
     assert connection.last_attempt_at == claimed["started_at"]
     assert finished.outcome == ImportRun.Outcome.OK
+
+
+@pytest.mark.django_db
+def test_an_import_uses_the_token_read_as_its_run_started_without_reading_the_grant_again(
+    google_grant, http, django_capture_on_commit_callbacks
+):
+    from django.db import connection as database
+    from django.test.utils import CaptureQueriesContext
+
+    google_grant("sleep")
+    http.add("GET", DATA_POINTS, json={"dataPoints": []})
+    run = import_claim_next()
+
+    with CaptureQueriesContext(database) as statements:
+        finished = import_run_execute(run=run, claimed_here=True)
+
+    assert finished.outcome == ImportRun.Outcome.OK
+    assert http.calls[0].request.headers["Authorization"] == "Bearer old-access"
+    assert not [
+        q
+        for q in statements.captured_queries
+        if "connections_credential" in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+
+
+@pytest.mark.django_db
+def test_a_token_read_as_the_run_started_that_expires_within_minutes_is_renewed_first(
+    google_grant, http
+):
+    (connection,) = google_grant("sleep", expires_in=timedelta(minutes=2))
+    http.add(
+        "POST",
+        GOOGLE["token_url"],
+        json={"access_token": "new-access", "expires_in": 3600, "token_type": "Bearer"},
+    )
+    http.add("GET", DATA_POINTS, json={"dataPoints": []})
+    run = import_claim_next()
+
+    finished = import_run_execute(run=run, claimed_here=True)
+
+    assert finished.outcome == ImportRun.Outcome.OK
+    assert [call.request.method for call in http.calls] == ["POST", "GET"]
+    assert http.calls[1].request.headers["Authorization"] == "Bearer new-access"
+    assert Credential.objects.get(pk=connection.credential_id).access_token == "new-access"
+
+
+@pytest.mark.django_db
+def test_an_idle_thread_claims_several_due_imports_in_one_transaction(
+    google_grant, django_assert_max_num_queries
+):
+    due = [c for _ in range(4) for c in google_grant("sleep")]
+
+    with django_assert_max_num_queries(8):  # as many statements as for one
+        runs = import_claim_some(limit=3)
+
+    assert len({run.connection_id for run in runs}) == 3
+    assert {run.outcome for run in runs} == {ImportRun.Outcome.RUNNING}
+    claimed = Connection.objects.filter(claim_token__isnull=False)
+    assert sorted(claimed.values_list("pk", flat=True)) == sorted(r.connection_id for r in runs)
+    assert [r.connection_id for r in import_claim_some(limit=3)] == [
+        c.pk for c in due if c.pk not in {r.connection_id for r in runs}
+    ]
+
+
+@pytest.mark.django_db
+def test_runs_a_thread_claimed_ahead_are_handed_out_after_the_time_for_claiming_is_up(
+    google_grant,
+):
+    from connections.services.batches import _Hopper
+
+    due = [c for _ in range(3) for c in google_grant("sleep")]
+    hopper = _Hopper(ahead=3)
+
+    first = hopper.take(claim=True)
+    rest = [hopper.take(claim=False), hopper.take(claim=False)]
+
+    assert sorted(taken[0].connection_id for taken in [first, *rest]) == sorted(c.pk for c in due)
+    assert all(claimed_here for _run, claimed_here in [first, *rest])
+    assert hopper.take(claim=False) is None
