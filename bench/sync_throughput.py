@@ -389,8 +389,6 @@ def main() -> None:
     checkout = Path(args.checkout).resolve()
 
     url = throwaway_database("postgres", prefix="bench_perf")
-    if os.environ.get("BENCH_URL_OPTIONS"):
-        url += "?" + os.environ["BENCH_URL_OPTIONS"]
     env = environment(url, 8000, "http://127.0.0.1:9/unused", args.redis)
     env.update(
         {
@@ -431,7 +429,7 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        drop_postgres(url.split("?")[0])
+        drop_postgres(url)
 
 
 if __name__ == "__main__":
