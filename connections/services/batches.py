@@ -37,7 +37,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from connections.models import ImportRun
+from connections.models import Connection, ImportRun
 from connections.services.budgets import run_time_budget
 from connections.services.imports import import_run_execute
 from connections.services.scheduling import import_claim_some, imports_dispatch_due
@@ -48,7 +48,8 @@ logger = logging.getLogger(__name__)
 REFILL_SECONDS = 10.0  # a batch's threads take more due work this long, then the task ends
 IDLE_POLL = 0.1  # seconds a thread waits for room under a cap while the others import…
 IDLE_POLL_MAX = 1.6  # …doubling while it finds nothing
-CLAIM_AHEAD = 4  # runs a task's idle thread claims at once for itself and the next ones idle
+CLAIM_AHEAD = 4  # at most this many runs an idle thread claims at once, for itself and others…
+HOLD_SECONDS = 0.5  # …and no more than the task's threads free up for within about this long
 
 
 def import_batch_execute(*, run_ids: list[int]) -> dict[str, int]:
@@ -78,7 +79,7 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
     slots = max(len(runs), settings.IMPORT_CONCURRENCY if more_until > started else 0)
 
     busy = _Busy(len(runs))  # threads with an import in hand
-    hopper = _Hopper(ahead=min(CLAIM_AHEAD, slots))
+    hopper = _Hopper(busy, ahead=min(CLAIM_AHEAD, slots))
 
     def work(slot: int) -> list[str]:
         outcomes = []
@@ -86,7 +87,7 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
             with busy.holding(counted=True):
                 outcomes.append(_execute_handed(runs[slot], mine, deadline))
         pause = IDLE_POLL
-        while True:
+        while time.monotonic() < deadline:
             taken = hopper.take(claim=time.monotonic() < more_until)
             if taken is None:
                 if time.monotonic() >= more_until or not busy.anyone():
@@ -96,40 +97,76 @@ def import_runs_execute(*, run_ids: list[int], take_more_for: float = 0) -> dict
                 continue
             pause = IDLE_POLL
             run, claimed_here = taken
+            began = time.monotonic()
             with busy.holding():
                 executed = import_run_execute(run=run, deadline=deadline, claimed_here=claimed_here)
                 outcomes.append(executed.outcome)
+            hopper.ran(time.monotonic() - began)
         return outcomes
 
-    if slots <= 1:
-        return dict(Counter(outcome for slot in range(slots) for outcome in work(slot)))
-    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="import") as pool:
-        done = list(pool.map(partial(_on_own_connection, work), range(slots)))
+    try:
+        if slots <= 1:
+            done = [work(slot) for slot in range(slots)]
+        else:
+            with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="import") as pool:
+                done = list(pool.map(partial(_on_own_connection, work), range(slots)))
+    finally:
+        _give_back(hopper.leftover())
     return dict(Counter(outcome for outcomes in done for outcome in outcomes))
 
 
 class _Hopper:
     """Runs a task's idle threads claimed and have not begun yet. A thread that finds none
-    claims up to `ahead` in one transaction (import_claim_some), one thread at a time, and
-    leaves the others for the next threads to finish their imports: a claim costs a few
-    statements however many runs it takes. Runs claimed are always executed, after the time
-    for taking more has passed too; a worker killed meanwhile loses nothing (their claims
-    lapse and the dispatcher hands them out again)."""
+    claims a few in one transaction (import_claim_some), one thread at a time, and leaves the
+    others for the task's threads that finish next: a claim costs a few statements however
+    many runs it takes. It claims no more than the busy threads free up for within about
+    HOLD_SECONDS (from how long the task's imports take), so a claimed run never waits long
+    for a thread; what the task ends with unbegun is given back (_give_back)."""
 
-    def __init__(self, *, ahead: int) -> None:
-        self.ahead, self.lock, self.runs = max(1, ahead), threading.Lock(), []
+    def __init__(self, busy: _Busy, *, ahead: int) -> None:
+        self.busy, self.ahead = busy, max(1, ahead)
+        self.lock, self.runs = threading.Lock(), []
+        self.typical: float | None = None  # seconds an import of this task takes, smoothed
 
     def take(self, *, claim: bool) -> tuple[ImportRun, bool] | None:
         """(run, claimed_here) for the calling thread; None when nothing is left and `claim`
         is False or nothing is due within the providers' caps."""
         with self.lock:
             if not self.runs and claim:
-                self.runs = import_claim_some(limit=self.ahead)
+                self.runs = import_claim_some(limit=self._how_many())
             if not self.runs:
                 return None
             run = self.runs.pop(0)
         # Claimed as it started (RUNNING), or a queued run taken from its waiting task.
         return run, run.outcome == ImportRun.Outcome.RUNNING
+
+    def ran(self, seconds: float) -> None:
+        with self.lock:
+            self.typical = seconds if self.typical is None else 0.8 * self.typical + 0.2 * seconds
+
+    def leftover(self) -> list[ImportRun]:
+        with self.lock:
+            runs, self.runs = self.runs, []
+        return runs
+
+    def _how_many(self) -> int:
+        busy = self.busy.now()
+        if self.typical is None or not busy:
+            return 1
+        # A thread frees up about every typical / busy seconds.
+        return max(1, min(self.ahead, 1 + int(HOLD_SECONDS * busy / max(self.typical, 1e-3))))
+
+
+def _give_back(runs: list[ImportRun]) -> None:
+    """Runs claimed and never begun (the task's time ran out, or its threads stopped): each
+    connection's claim is given up and the run, which did nothing, removed, so the connection is
+    due again at once, for the next dispatch or idle thread."""
+    for run in runs:
+        with transaction.atomic():
+            Connection.objects.filter(pk=run.connection_id, claim_token=run.claim_token).update(
+                claim_token=None, claimed_until=None
+            )
+            ImportRun.objects.filter(pk=run.pk, outcome=ImportRun.Outcome.RUNNING).delete()
 
 
 class _Busy:
@@ -139,8 +176,11 @@ class _Busy:
         self.count, self.lock = already, threading.Lock()
 
     def anyone(self) -> bool:
+        return self.now() > 0
+
+    def now(self) -> int:
         with self.lock:
-            return self.count > 0
+            return self.count
 
     @contextmanager
     def holding(self, *, counted: bool = False):

@@ -56,6 +56,7 @@ PARTIAL_PAUSE = timedelta(seconds=60)  # between the runs of a long import, so o
 BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_CAP = timedelta(hours=6)
 BUDGET_MARGIN = 5  # stop this many calls before a provider's announced budget runs out
+JUST_READ = timedelta(seconds=5)  # a credential read this recently serves its token as read
 
 
 @dataclass
@@ -162,6 +163,12 @@ def _import(
     client.deadline = deadline  # paging loops inside a client stop there too
     # The credential was read as the run started; a re-read's pages count calls since.
     counts_fresh = connection.reread_start is None
+    # Its token serves the first page as read only when it was read moments ago.
+    token_fresh = (
+        counts_fresh
+        and run.started_at is not None
+        and timezone.now() - run.started_at <= JUST_READ
+    )
     connection_reread(run=run, connection=connection, client=client, fetch=feed_page)
     run_end = timezone.now()
     first_window = True
@@ -184,9 +191,9 @@ def _import(
         first_window = False
         _check_user_budget(spec, connection.credential, fresh=counts_fresh)
         app_budget_check(spec)
-        page = _fetch(client, connection, just_read=counts_fresh)
+        page = _fetch(client, connection, just_read=token_fresh)
         page = _bounded(page, connection, tokens_seen)
-        counts_fresh = False
+        counts_fresh = token_fresh = False
         app_budget_spend(spec, page.api_calls)
         _store_page(run, connection, page)
         progress.pages += 1

@@ -66,34 +66,35 @@ def import_claim_next(*, now: datetime | None = None) -> ImportRun | None:
 
 
 def import_claim_some(*, limit: int, now: datetime | None = None) -> list[ImportRun]:
-    """Up to `limit` runs for the caller to execute at once, claimed in one transaction; an
-    empty list when there are none. A worker's idle threads take their next imports this way
+    """Up to `limit` runs for the caller to execute, claimed in one transaction; an empty list
+    when there are none. A worker's idle threads take their next imports this way
     (services/batches.py).
 
-    First runs the dispatcher queued that no worker has started (their task waits behind busy
-    workers, and their claims count against their provider's cap meanwhile); then runs of the
-    most overdue connections whose providers have room under their caps, claimed as the
-    dispatcher claims (nothing is enqueued) and started as they are claimed."""
+    A run the dispatcher queued that no worker has started comes first, alone, for the caller
+    to start at once (its task waits behind busy workers, and its claim counts against its
+    provider's cap meanwhile: a "Sync now" starts within moments). Else runs of the most
+    overdue connections whose providers have room under their caps, claimed as the dispatcher
+    claims (nothing is enqueued) and started as they are claimed."""
     now = now or timezone.now()
     with transaction.atomic():
-        runs = _take_waiting(now=now, limit=limit)
-        if len(runs) >= limit:
-            return runs
-        chosen = _due_within_caps(now=now, lookahead=NEXT_LOOKAHEAD, limit=limit - len(runs))
-        if chosen:
-            # Row-locked by the choice: read whole for the imports, which start as claimed.
-            whole = Connection.objects.select_related("credential", "user").in_bulk(
-                [c.pk for c in chosen]
-            )
-            runs += _claim([whole[c.pk] for c in chosen], now=now, enqueue=False)
-    return runs
+        waiting = _take_waiting(now=now)
+        if waiting is not None:
+            return [waiting]
+        chosen = _due_within_caps(now=now, lookahead=NEXT_LOOKAHEAD, limit=limit)
+        if not chosen:
+            return []
+        # Row-locked by the choice: read whole for the imports, which start as claimed.
+        whole = Connection.objects.select_related("credential", "user").in_bulk(
+            [c.pk for c in chosen]
+        )
+        return _claim([whole[c.pk] for c in chosen], now=now, enqueue=False)
 
 
-def _take_waiting(*, now: datetime, limit: int) -> list[ImportRun]:
-    """Up to `limit` of the longest-waiting queued runs that still hold their connections'
-    claims, marked as taken (started_at) so no other thread takes one too; their tasks, when
-    a worker gets to them, leave them alone. Call inside a transaction."""
-    runs = list(
+def _take_waiting(*, now: datetime) -> ImportRun | None:
+    """The longest-waiting queued run that still holds its connection's claim, marked as taken
+    (started_at) so no other thread takes it too; its task, when a worker gets to it, leaves it
+    alone. Call inside a transaction."""
+    run = (
         ImportRun.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(
             outcome=ImportRun.Outcome.QUEUED,
@@ -101,13 +102,13 @@ def _take_waiting(*, now: datetime, limit: int) -> list[ImportRun]:
             connection__claim_token=F("claim_token"),
             connection__claimed_until__gt=now,
         )
-        .order_by("queued_at")[:limit]
+        .order_by("queued_at")
+        .first()
     )
-    if runs:
-        ImportRun.objects.filter(pk__in=[run.pk for run in runs]).update(started_at=now)
-        for run in runs:
-            run.started_at = now
-    return runs
+    if run is not None:
+        run.started_at = now
+        run.save(update_fields=["started_at"])
+    return run
 
 
 def _due_within_caps(*, now: datetime, lookahead: int, limit: int) -> list[Connection]:

@@ -488,17 +488,81 @@ def test_an_idle_thread_claims_several_due_imports_in_one_transaction(
 
 
 @pytest.mark.django_db
-def test_runs_a_thread_claimed_ahead_are_handed_out_after_the_time_for_claiming_is_up(
-    google_grant,
+def test_a_queued_run_an_idle_thread_takes_comes_alone_to_start_at_once(
+    google_grant, queue, django_capture_on_commit_callbacks
 ):
-    from connections.services.batches import _Hopper
+    for _ in range(2):
+        google_grant("sleep")  # due, and could be claimed with it
+    (waiting,) = google_grant("sleep")
+    waiting.next_run_at = timezone.now() + timedelta(hours=1)
+    waiting.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued_run = connection_import_now(connection=waiting)  # "Sync now"
 
+    runs = import_claim_some(limit=4)
+
+    assert [run.pk for run in runs] == [queued_run.pk]
+    assert Connection.objects.filter(claim_token__isnull=False).count() == 1
+
+
+@pytest.mark.django_db
+def test_several_imports_claimed_at_once_stay_within_the_providers_cap(google_grant, monkeypatch):
+    import dataclasses
+
+    from connections.providers import PROVIDERS
+
+    spec = dataclasses.replace(PROVIDERS["google_health"], max_concurrent_imports=2)
+    monkeypatch.setitem(PROVIDERS, "google_health", spec)
+    for _ in range(4):
+        google_grant("sleep")
+
+    runs = import_claim_some(limit=4)
+
+    assert len(runs) == 2
+    assert import_claim_some(limit=4) == []
+
+
+@pytest.mark.django_db
+def test_a_credential_read_more_than_moments_ago_is_read_again_before_its_token_is_used(
+    google_grant, http
+):
+    (connection,) = google_grant("sleep")
+    run = import_claim_next()
+    run.started_at -= timedelta(seconds=30)  # claimed, then waited for a thread
+    Credential.objects.filter(pk=connection.credential_id).update(
+        status=Credential.Status.REVOKED, access_token="", refresh_token=""
+    )  # the person removed access meanwhile
+
+    finished = import_run_execute(run=run, claimed_here=True)
+
+    assert finished.outcome == ImportRun.Outcome.FAILED
+    assert finished.error_code == "needs_reauth"
+    assert len(http.calls) == 0  # the removed token never reached the provider
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imports_claimed_that_the_task_had_no_time_to_begin_are_given_back(
+    settings, google_grant, http, monkeypatch
+):
+    from connections.services import batches
+
+    settings.IMPORT_CONCURRENCY = 2
     due = [c for _ in range(3) for c in google_grant("sleep")]
-    hopper = _Hopper(ahead=3)
+    monkeypatch.setattr(batches._Hopper, "_how_many", lambda self: 3)  # all three at once
+    monkeypatch.setattr(batches, "run_time_budget", lambda: 1.0)
 
-    first = hopper.take(claim=True)
-    rest = [hopper.take(claim=False), hopper.take(claim=False)]
+    def slow(request):
+        time.sleep(1.2)  # each import outlasts the task's time
+        return 200, {"Content-Type": "application/json"}, '{"dataPoints": []}'
 
-    assert sorted(taken[0].connection_id for taken in [first, *rest]) == sorted(c.pk for c in due)
-    assert all(claimed_here for _run, claimed_here in [first, *rest])
-    assert hopper.take(claim=False) is None
+    http.add_callback("GET", DATA_POINTS, callback=slow)
+
+    outcomes = batches.import_runs_execute(run_ids=[], take_more_for=10)
+
+    assert outcomes == {ImportRun.Outcome.OK: 2}
+    imported = set(ImportRun.objects.values_list("connection_id", flat=True))
+    (left,) = [c for c in due if c.pk not in imported]
+    left.refresh_from_db()
+    assert (left.claim_token, left.claimed_until) == (None, None)
+    assert left.next_run_at <= timezone.now()  # due again, for the next dispatch
+    assert not ImportRun.objects.filter(outcome=ImportRun.Outcome.RUNNING).exists()
