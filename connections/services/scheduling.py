@@ -57,6 +57,7 @@ def imports_dispatch_due(*, now: datetime | None = None, limit: int = BATCH) -> 
 
 
 NEXT_LOOKAHEAD = 20  # due connections looked at to find those whose provider has room
+CLAIM_CAP_SHARE = 5  # a thread's claim takes at most a fifth of a provider's cap (at least one)
 
 
 def import_claim_next(*, now: datetime | None = None) -> ImportRun | None:
@@ -80,7 +81,9 @@ def import_claim_some(*, limit: int, now: datetime | None = None) -> list[Import
         waiting = _take_waiting(now=now)
         if waiting is not None:
             return [waiting]
-        chosen = _due_within_caps(now=now, lookahead=NEXT_LOOKAHEAD, limit=limit)
+        chosen = _due_within_caps(
+            now=now, lookahead=NEXT_LOOKAHEAD, limit=limit, cap_share=CLAIM_CAP_SHARE
+        )
         if not chosen:
             return []
         # Row-locked by the choice: read whole for the imports, which start as claimed.
@@ -111,9 +114,13 @@ def _take_waiting(*, now: datetime) -> ImportRun | None:
     return run
 
 
-def _due_within_caps(*, now: datetime, lookahead: int, limit: int) -> list[Connection]:
+def _due_within_caps(
+    *, now: datetime, lookahead: int, limit: int, cap_share: int | None = None
+) -> list[Connection]:
     """Up to `limit` due connections, row-locked, within their providers' caps (a claim in
-    any process counts); call inside a transaction."""
+    any process counts); call inside a transaction. With `cap_share`, at most that fraction of
+    a provider's cap (at least one) in this one claim: claimers counting at the same moment
+    can each overshoot a cap by what they take, so a thread's claim takes a small share."""
     candidates = list(
         due_connections(now=now)
         .select_for_update(skip_locked=True, of=("self",))
@@ -128,6 +135,7 @@ def _due_within_caps(*, now: datetime, lookahead: int, limit: int) -> list[Conne
             .values_list("provider", "n")
         )
     chosen: list[Connection] = []
+    taken: dict[str, int] = {}
     # A provider that paused the whole application waits; one cache read per provider.
     paused = {p for p in {c.provider for c in candidates} if provider_paused_until(p)}
     for connection in candidates:
@@ -135,7 +143,10 @@ def _due_within_caps(*, now: datetime, lookahead: int, limit: int) -> list[Conne
         cap = spec.max_concurrent_imports if spec and connection.provider not in paused else 0
         if running.get(connection.provider, 0) >= cap:
             continue
+        if cap_share and taken.get(connection.provider, 0) >= max(1, cap // cap_share):
+            continue
         running[connection.provider] = running.get(connection.provider, 0) + 1
+        taken[connection.provider] = taken.get(connection.provider, 0) + 1
         chosen.append(connection)
         if len(chosen) >= limit:
             break

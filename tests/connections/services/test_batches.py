@@ -505,21 +505,35 @@ def test_a_queued_run_an_idle_thread_takes_comes_alone_to_start_at_once(
     assert Connection.objects.filter(claim_token__isnull=False).count() == 1
 
 
-@pytest.mark.django_db
-def test_several_imports_claimed_at_once_stay_within_the_providers_cap(google_grant, monkeypatch):
+def _cap(monkeypatch, cap: int) -> None:
     import dataclasses
 
     from connections.providers import PROVIDERS
 
-    spec = dataclasses.replace(PROVIDERS["google_health"], max_concurrent_imports=2)
+    spec = dataclasses.replace(PROVIDERS["google_health"], max_concurrent_imports=cap)
     monkeypatch.setitem(PROVIDERS, "google_health", spec)
+
+
+@pytest.mark.django_db
+def test_imports_claimed_a_few_at_a_time_stay_within_the_providers_cap(google_grant, monkeypatch):
+    _cap(monkeypatch, 2)
     for _ in range(4):
+        google_grant("sleep")
+
+    claims = [import_claim_some(limit=4) for _ in range(3)]
+
+    assert [len(runs) for runs in claims] == [1, 1, 0]
+
+
+@pytest.mark.django_db
+def test_one_claim_takes_at_most_a_fifth_of_a_providers_cap(google_grant, monkeypatch):
+    _cap(monkeypatch, 10)
+    for _ in range(6):
         google_grant("sleep")
 
     runs = import_claim_some(limit=4)
 
-    assert len(runs) == 2
-    assert import_claim_some(limit=4) == []
+    assert len(runs) == 2  # others claiming at the same moment can overshoot by no more
 
 
 @pytest.mark.django_db
