@@ -247,7 +247,7 @@ def feed_page(
 ) -> FeedPage:
     """A page of connection's feed in [start, end); a 401 gets one refresh before it counts
     as permanent (where the provider issues no refresh token, the 401 is final). `just_read`:
-    the connection's credential was read as the run started, nothing has used it since."""
+    the connection's credential was read moments ago, as the run started (JUST_READ)."""
     credential = connection.credential
     arguments = {"feed": connection.feed, "start": start, "end": end, "token": token}
     try:
