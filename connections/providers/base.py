@@ -38,6 +38,11 @@ class ProviderUnavailable(ProviderError):
     code = "unreachable"
 
 
+class NoAnswer(ProviderUnavailable):
+    """No connection, or no answer within the timeout: unlike a 5xx, such a request may have
+    held a worker's thread for the whole timeout."""
+
+
 class RateLimited(ProviderError):
     """The provider asked us to slow down until retry_at. app_wide: the limit is the whole
     application's (every connection of the provider waits), not this account's."""
@@ -262,7 +267,9 @@ def send(
     try:
         response = session.request(method, url, **kwargs)
     except requests.Timeout as error:
-        raise ProviderUnavailable(f"{provider_name} did not answer in time.") from error
+        raise NoAnswer(f"{provider_name} did not answer in time.") from error
+    except requests.ConnectionError as error:
+        raise NoAnswer(f"{provider_name} could not be reached.") from error
     except requests.RequestException as error:
         raise ProviderUnavailable(f"{provider_name} could not be reached.") from error
     if response.status_code == 429:

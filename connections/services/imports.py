@@ -26,6 +26,7 @@ from connections.providers.base import (
     ApiRetired,
     FeedPage,
     GrantRevoked,
+    NoAnswer,
     PersonMustAct,
     ProviderError,
     RateLimited,
@@ -35,7 +36,13 @@ from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
 from connections.services.events import event_record
 from connections.services.flags import credential_flag
-from connections.services.pacing import Paused, app_budget_check, app_budget_spend, provider_pause
+from connections.services.pacing import (
+    Paused,
+    app_budget_check,
+    app_budget_spend,
+    provider_no_answer,
+    provider_pause,
+)
 from connections.services.push import connection_after_run
 from connections.services.reread import connection_reread
 from connections.services.scheduling import import_interval
@@ -100,6 +107,8 @@ def import_run_execute(
             run, connection, resume_at=resume_at, message=str(error), progress=progress
         )
     except ProviderError as error:
+        if isinstance(error, NoAnswer):  # a few in a minute and the provider rests
+            provider_no_answer(connection.provider)
         hinted = _failed(run, connection, error, retry_at=error.retry_at)
     except Exception as error:  # noqa: BLE001 - a bug must fail the run, never the worker
         logger.exception("Import run %s failed unexpectedly", run.pk)

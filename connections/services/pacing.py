@@ -10,12 +10,18 @@ provider's spec declares its figures). Two mechanisms keep Tendon under them:
   its client reads as `Budget(app_wide=True)`) pauses every connection of that provider until
   the window resets, not only the one that asked.
 
-The counters and the pause live in the cache (Redis in production, files on one machine): they
-are pacing, not truth. Losing them costs at worst one 429, which the ordinary back-off handles.
+A third keeps one provider from taking every worker's threads: a provider that stops answering
+(requests time out or find no connection) rests, and no new import of it starts until the rest
+ends (`provider_no_answer`); its connections wait for it, those of other providers do not.
+
+The counters, the pause and the rest live in the cache (Redis in production, files on one
+machine): they are pacing, not truth. Losing them costs at worst one 429, which the ordinary
+back-off handles, or one more timeout.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +32,14 @@ PAUSE_KEY = "tendon:pacing:paused:{provider}"
 COUNT_KEY = "tendon:pacing:calls:{provider}:{window}:{start}"
 USERS_KEY = "tendon:pacing:users:{provider}"
 MARGIN = 2  # stop this many calls before an allowance runs out (requests in flight elsewhere)
+REST_KEY = "tendon:pacing:rest:{provider}"
+RESTS_KEY = "tendon:pacing:rests:{provider}"
+NO_ANSWER_KEY = "tendon:pacing:no_answer:{provider}:{start}"
+NO_ANSWERS_TO_REST = 3  # requests a provider left unanswered within a minute before it rests
+REST = timedelta(minutes=1)  # the first rest; each one that follows within an hour is twice as long
+LONGEST_REST = timedelta(minutes=16)
+
+logger = logging.getLogger(__name__)
 
 
 class Paused(Exception):
@@ -86,6 +100,42 @@ def provider_pause(*, provider_id: str, until: datetime) -> None:
     cache.set(PAUSE_KEY.format(provider=provider_id), until, timeout=seconds)
 
 
+def provider_waits_until(provider_id: str) -> datetime | None:
+    """Until when no new import of the provider starts: it paused the application, or rests."""
+    moments = [provider_paused_until(provider_id), _resting_until(provider_id)]
+    return max((m for m in moments if m is not None), default=None)
+
+
+def provider_no_answer(provider_id: str) -> None:
+    """Counts a request the provider left unanswered. The third within a minute makes it rest:
+    a provider that has stopped answering would otherwise hold every thread that claims one of
+    its imports for a whole timeout each, while other providers' imports wait. A rest that
+    follows another within the hour lasts twice as long (up to 16 minutes); imports of the
+    provider already under way finish (or fail) as they would have."""
+    now = timezone.now()
+    start, end = window_bounds("minute", now)
+    key = NO_ANSWER_KEY.format(provider=provider_id, start=start.isoformat())
+    if _count(key, 1, timeout=int((end - now).total_seconds()) + 60) < NO_ANSWERS_TO_REST:
+        return
+    if _resting_until(provider_id) is not None:
+        return  # already resting: the requests under way as it began are not news
+    rests = _count(RESTS_KEY.format(provider=provider_id), 1, timeout=3600)
+    rest = min(REST * 2 ** (rests - 1), LONGEST_REST)
+    cache.set(REST_KEY.format(provider=provider_id), now + rest, timeout=int(rest.total_seconds()))
+    logger.warning(
+        "%s is not answering: no new import of it starts for %d s.",
+        provider_id,
+        rest.total_seconds(),
+    )
+
+
+def _resting_until(provider_id: str) -> datetime | None:
+    until = cache.get(REST_KEY.format(provider=provider_id))
+    if until is None or until <= timezone.now():
+        return None
+    return until
+
+
 def app_budget_check(spec) -> None:
     """Raises Paused (app-wide) when the provider is paused or one of its declared budgets
     has no room left in its current window."""
@@ -113,14 +163,19 @@ def app_budget_spend(spec, calls: int) -> None:
     now = timezone.now()
     for budget in spec.app_call_budgets:
         start, end = window_bounds(budget.window, now)
-        key = _count_key(spec.id, budget, start)
         timeout = int((end - now).total_seconds()) + 60
-        if cache.add(key, calls, timeout=timeout):
-            continue
-        try:
-            cache.incr(key, calls)
-        except ValueError:  # expired between add and incr
-            cache.set(key, calls, timeout=timeout)
+        _count(_count_key(spec.id, budget, start), calls, timeout=timeout)
+
+
+def _count(key: str, n: int, *, timeout: int) -> int:
+    """Adds n to a counter shared by every process; the new total."""
+    if cache.add(key, n, timeout=timeout):
+        return n
+    try:
+        return cache.incr(key, n)
+    except ValueError:  # expired between add and incr
+        cache.set(key, n, timeout=timeout)
+        return n
 
 
 def _count_key(provider_id: str, budget: CallBudget, start: datetime) -> str:

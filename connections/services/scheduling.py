@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connections.models import Connection, Credential, ImportRun
 from connections.providers import PROVIDERS
-from connections.services.pacing import provider_paused_until
+from connections.services.pacing import provider_waits_until
 
 RUN_TASK = "connections.tasks.run_import"
 BATCH_TASK = "connections.tasks.run_imports"
@@ -120,37 +120,62 @@ def _due_within_caps(
     """Up to `limit` due connections, row-locked, within their providers' caps (a claim in
     any process counts); call inside a transaction. With `cap_share`, at most that fraction of
     a provider's cap (at least one) in this one claim: claimers counting at the same moment
-    can each overshoot a cap by what they take, so a thread's claim takes a small share."""
-    candidates = list(
-        due_connections(now=now)
-        .select_for_update(skip_locked=True, of=("self",))
-        .only("pk", "provider", "claimed_until")[:lookahead]
-    )
-    running = {}
-    if candidates:
-        running = dict(
-            Connection.objects.filter(claimed_until__isnull=False, claimed_until__gt=now)
-            .values_list("provider")
-            .annotate(n=Count("id"))
-            .values_list("provider", "n")
-        )
+    can each overshoot a cap by what they take, so a thread's claim takes a small share.
+
+    The most overdue come first, but a provider with no room left never hides the others: when
+    the `lookahead` most overdue include connections whose provider is full (at its cap,
+    paused, resting or gone), the next look leaves that provider out, so a slow provider's
+    backlog cannot keep another provider's due connections waiting."""
     chosen: list[Connection] = []
+    full: set[str] = set()  # providers with no room left in this claim
+    running: dict[str, int] | None = None
     taken: dict[str, int] = {}
-    # A provider that paused the whole application waits; one cache read per provider.
-    paused = {p for p in {c.provider for c in candidates} if provider_paused_until(p)}
-    for connection in candidates:
-        spec = PROVIDERS.get(connection.provider)
-        cap = spec.max_concurrent_imports if spec and connection.provider not in paused else 0
-        if running.get(connection.provider, 0) >= cap:
-            continue
-        if cap_share and taken.get(connection.provider, 0) >= max(1, cap // cap_share):
-            continue
-        running[connection.provider] = running.get(connection.provider, 0) + 1
-        taken[connection.provider] = taken.get(connection.provider, 0) + 1
-        chosen.append(connection)
-        if len(chosen) >= limit:
+    checked: set[str] = set()
+    while len(chosen) < limit:
+        candidates = list(
+            due_connections(now=now)
+            .exclude(provider__in=full)
+            .exclude(pk__in=[c.pk for c in chosen])
+            .select_for_update(skip_locked=True, of=("self",))
+            .only("pk", "provider", "claimed_until")[:lookahead]
+        )
+        if not candidates:
             break
+        if running is None:
+            running = dict(
+                Connection.objects.filter(claimed_until__isnull=False, claimed_until__gt=now)
+                .values_list("provider")
+                .annotate(n=Count("id"))
+                .values_list("provider", "n")
+            )
+        # A provider gone from the registry, paused as a whole or resting waits (a cache read each).
+        for provider in {c.provider for c in candidates} - checked:
+            checked.add(provider)
+            if provider not in PROVIDERS or provider_waits_until(provider):
+                full.add(provider)
+        filled = len(full)
+        for connection in candidates:
+            provider = connection.provider
+            if provider not in full and not _room(provider, running, taken, cap_share):
+                full.add(provider)
+            if provider in full:
+                continue
+            running[provider] = running.get(provider, 0) + 1
+            taken[provider] = taken.get(provider, 0) + 1
+            chosen.append(connection)
+            if len(chosen) >= limit:
+                break
+        if len(candidates) < lookahead or len(full) == filled:
+            break  # every due connection seen, or none left out: a further look finds no more
     return chosen
+
+
+def _room(provider: str, running: dict, taken: dict, cap_share: int | None) -> bool:
+    """Whether one more claim of the provider fits its cap (and this claim's share of it)."""
+    cap = PROVIDERS[provider].max_concurrent_imports
+    if running.get(provider, 0) >= cap:
+        return False
+    return not (cap_share and taken.get(provider, 0) >= max(1, cap // cap_share))
 
 
 def _claim(
@@ -303,7 +328,7 @@ def connection_claim_now(*, connection: Connection, now: datetime) -> ImportRun 
     """
     spec = PROVIDERS.get(connection.provider)
     cap = spec.max_concurrent_imports if spec else 0
-    if provider_paused_until(connection.provider):
+    if provider_waits_until(connection.provider):
         return None
     running = Connection.objects.filter(provider=connection.provider, claimed_until__gt=now)
     if running.count() >= cap:

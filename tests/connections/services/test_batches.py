@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import requests
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.signing import SignedPackage
@@ -580,3 +581,129 @@ def test_imports_claimed_that_the_task_had_no_time_to_begin_are_given_back(
     assert (left.claim_token, left.claimed_until) == (None, None)
     assert left.next_run_at <= timezone.now()  # due again, for the next dispatch
     assert not ImportRun.objects.filter(outcome=ImportRun.Outcome.RUNNING).exists()
+
+
+@pytest.fixture
+def full_backlog(google_grant, demo_connected, monkeypatch):
+    """A provider at its cap with more overdue connections than a claim looks at, and behind
+    them one due connection of another provider: the demo's sleep feed."""
+    _cap(monkeypatch, 2)
+    for _ in range(2):
+        google_grant("sleep")
+    assert len(import_claim_some(limit=2)) + len(import_claim_some(limit=2)) == 2  # cap full
+    for _ in range(25):
+        (backlog,) = google_grant("sleep")
+        backlog.next_run_at = timezone.now() - timedelta(hours=2)
+        backlog.save(update_fields=["next_run_at"])
+    other = demo_connected("sleep")["sleep"]
+    Connection.objects.filter(provider="demo").update(
+        next_run_at=timezone.now() - timedelta(seconds=1), claimed_until=None, claim_token=None
+    )
+    return other
+
+
+@pytest.mark.django_db
+def test_a_full_providers_backlog_does_not_keep_an_idle_thread_from_another_providers_import(
+    full_backlog,
+):
+    runs = import_claim_some(limit=1)
+
+    assert [run.connection_id for run in runs] == [full_backlog.pk]
+
+
+@pytest.mark.django_db
+def test_a_full_providers_backlog_does_not_keep_the_dispatcher_from_another_providers_import(
+    full_backlog, queue, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_ids = imports_dispatch_due(limit=20)
+
+    assert [ImportRun.objects.get(pk=pk).connection_id for pk in run_ids] == [full_backlog.pk]
+    assert Connection.objects.filter(provider="google_health", claimed_until__gt=timezone.now())\
+        .count() == 2
+
+
+def _no_answer_from_google(google_grant, http, times: int) -> list[ImportRun]:
+    """`times` imports of Google connections whose requests find nobody answering."""
+    http.add("GET", DATA_POINTS, body=requests.ConnectTimeout("no answer"))
+    for _ in range(times):
+        google_grant("sleep")
+    return [
+        import_run_execute(run=run, claimed_here=True) for run in import_claim_some(limit=times)
+    ]
+
+
+@pytest.fixture
+def due_behind(google_grant, demo_connected):
+    """A Google connection and, due after it, one of the demo provider's."""
+
+    def make() -> tuple[Connection, Connection]:
+        (google,) = google_grant("sleep")
+        demo = demo_connected("sleep")["sleep"]
+        Connection.objects.filter(pk=demo.pk).update(
+            next_run_at=timezone.now(), claimed_until=None, claim_token=None
+        )
+        return google, demo
+
+    return make
+
+
+@pytest.mark.django_db
+def test_a_provider_that_stops_answering_rests_while_other_providers_imports_go_on(
+    google_grant, due_behind, http, monkeypatch
+):
+    _cap(monkeypatch, 20)
+    failed = _no_answer_from_google(google_grant, http, 3)
+    google, demo = due_behind()
+
+    runs = import_claim_some(limit=2)
+
+    assert {run.error_message for run in failed} == {"Google did not answer in time."}
+    assert [run.connection_id for run in runs] == [demo.pk]
+    assert Connection.objects.get(pk=google.pk).claimed_until is None
+
+
+@pytest.mark.django_db
+def test_two_unanswered_requests_in_a_minute_are_not_yet_a_rest(
+    google_grant, due_behind, http, monkeypatch
+):
+    _cap(monkeypatch, 20)
+    _no_answer_from_google(google_grant, http, 2)
+    google, demo = due_behind()
+
+    runs = import_claim_some(limit=2)
+
+    assert [run.connection_id for run in runs] == [google.pk, demo.pk]
+
+
+@pytest.mark.django_db
+def test_a_provider_answering_with_errors_never_rests(google_grant, due_behind, http, monkeypatch):
+    _cap(monkeypatch, 20)
+    http.add("GET", DATA_POINTS, status=503)
+    for _ in range(4):
+        google_grant("sleep")
+    failed = [
+        import_run_execute(run=run, claimed_here=True) for run in import_claim_some(limit=4)
+    ]
+    google, demo = due_behind()
+
+    runs = import_claim_some(limit=2)
+
+    assert {run.error_code for run in failed} == {"unreachable"}
+    assert [run.connection_id for run in runs] == [google.pk, demo.pk]
+
+
+def test_a_rest_soon_after_another_lasts_twice_as_long():
+    from django.core.cache import cache
+
+    from connections.services.pacing import REST, REST_KEY, provider_no_answer, provider_waits_until
+
+    for _ in range(3):
+        provider_no_answer("google_health")
+    first = provider_waits_until("google_health") - timezone.now()
+    cache.delete(REST_KEY.format(provider="google_health"))  # the first rest is over
+    provider_no_answer("google_health")
+    second = provider_waits_until("google_health") - timezone.now()
+
+    assert REST - timedelta(seconds=5) < first <= REST
+    assert 2 * REST - timedelta(seconds=5) < second <= 2 * REST
