@@ -10,9 +10,12 @@ cursor an hour old: a steady-state sync, one page with two new workouts. The pro
 an HTTP/1.1 server on 127.0.0.1 in this process (the demo provider's Google Health v4 shapes; it
 counts every request and sleeps `--latency` ms before each answer). One `qcluster` with
 `--workers` worker processes runs the imports; a dispatcher process runs the checkout's
-`imports_dispatch_due()` every 50 ms, as the every-minute schedule would if it ran constantly
-(so the figure is the workers', not the schedule's cadence). Both run the code in `--checkout`
-(default: this one), so "before" is the same script pointed at an older checkout.
+`imports_dispatch_due()` every `--dispatch-every` seconds (1 s by default: sixty times as often
+as the schedule, so the figure is the workers', not the schedule's cadence; a checkout whose
+workers only run what is dispatched can sync no more than its provider cap, 20, a second, which
+bounds "before" at 0 ms and not at 100 or 300 ms, where its two workers stay under it). Both run
+the code in `--checkout` (default: this one), so "before" is the same script pointed at an older
+checkout.
 
 Prints, per latency: connections synced per second (first dispatch to last run finished),
 provider requests per sync (token requests among them), database statements per sync (one
