@@ -50,6 +50,34 @@ def test_second_identical_run_creates_nothing(demo_connected, run_import, user):
     assert _rows(Activity) == before
 
 
+@pytest.mark.parametrize("feed", ["activities", "sleep", "body", "heart_rate", "daily"])
+def test_reading_the_same_records_again_writes_nothing_to_the_records(
+    demo_connected, run_import, feed
+):
+    from django.db import connection as database
+    from django.test.utils import CaptureQueriesContext
+
+    connection = demo_connected(feed)[feed]
+    first = run_import(connection)
+    month_ago = timezone.now() - timedelta(days=29)  # read the month again, not only the overlap
+    Connection.objects.filter(pk=connection.pk).update(cursor=month_ago)
+    run_import(Connection.objects.get(pk=connection.pk))
+    Connection.objects.filter(pk=connection.pk).update(cursor=month_ago)
+
+    with CaptureQueriesContext(database) as queries:
+        again = run_import(Connection.objects.get(pk=connection.pk))
+
+    assert first.created_count > 0
+    assert (again.outcome, again.created_count, again.updated_count) == (ImportRun.Outcome.OK, 0, 0)
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and '"records_' in q["sql"]
+    ]
+    assert writes == []
+
+
 def test_every_feed_imports_the_demo_data(demo_connected, run_import, user):
     connections = demo_connected("activities", "sleep", "body", "heart_rate", "daily")
 
