@@ -235,3 +235,28 @@ def test_oura_and_whoop_are_offered_once_their_client_id_is_set(monkeypatch):
 
     assert found["oura"]["apps"] == [{"client_id": "ring", "secret": "ring-secret"}]
     assert found["whoop"]["apps"] == [{"client_id": "strap", "secret": "strap-secret"}]
+
+
+@pytest.mark.parametrize(
+    ("database", "concurrency", "expected"),
+    [
+        ("sqlite:////tmp/tendon-settings-probe.sqlite3", None, 1),  # one writer at a time
+        ("postgres://postgres@127.0.0.1:5432/tendon", None, 8),
+        ("postgres://postgres@127.0.0.1:5432/tendon", "3", 3),
+        ("postgres://postgres@127.0.0.1:5432/tendon", "0", 1),  # never none at all
+    ],
+)
+def test_import_concurrency_defaults_to_one_on_sqlite_and_eight_on_postgresql(
+    monkeypatch, database, concurrency, expected
+):
+    monkeypatch.delenv("IMPORT_CONCURRENCY", raising=False)
+    env = {"DEBUG": "1", "DATABASE_URL": database}
+    if concurrency is not None:
+        env["IMPORT_CONCURRENCY"] = concurrency
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += "print(settings.IMPORT_CONCURRENCY)"
+
+    result = _python(code, **env)
+
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) == expected
