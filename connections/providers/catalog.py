@@ -73,8 +73,9 @@ class ProviderSpec:
     # that also gives the day's resting heart rate): deletions then cover every one of them.
     feed_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Application-level housekeeping the provider needs now and then (renewing webhook
-    # subscriptions that expire), run by the "tendon: provider upkeep" schedule with the
-    # provider's API client and its push address; returns counts for the log.
+    # subscriptions that expire, creating again those the provider no longer holds), run by
+    # the "tendon: provider upkeep" schedule with the provider's API client and its push
+    # address; returns counts for the log.
     upkeep: Callable[..., dict[str, int]] | None = None
 
     def scopes_for(self, feeds: list[str] | tuple[str, ...]) -> list[str]:
