@@ -41,6 +41,9 @@ class ProviderSpec:
     base_scopes: tuple[str, ...] = ()  # asked every time (identity)
     scope_delimiter: str = " "
     colour: str = "#555"
+    # Every refresh answers with a new refresh token and kills the one spent (single use). Only
+    # then can a refresh that died half-way have cost us the grant: the token door says "lost
+    # while renewing" for those, and "stopped accepting" where the provider keeps its token.
     refresh_tokens_rotate: bool = True
     # False for a provider that issues no refresh token (Polar: one long-lived access token).
     # The token door then never refreshes: a 401 means the grant is gone, and the person is
