@@ -150,6 +150,25 @@ def test_daily_summary_is_the_cycles_calories_and_the_recoverys_resting_heart_ra
     assert unscorable.calories is None and unscorable.resting_heart_rate is None
 
 
+def test_daily_summary_keeps_the_days_strain_recovery_and_heart_rate_variability(
+    whoop_connected, http, run_import
+):
+    for url, name in ((CYCLES, "cycle"), (RECOVERIES, "recovery")):
+        http.add("GET", url, json=_recent(fixture_json("whoop", f"{name}_page1"), 2))
+        http.add("GET", url, json=_recent(fixture_json("whoop", f"{name}_page2"), 2))
+
+    run_import(whoop_connected["daily"])
+
+    today = timezone.now().date()
+    day = DailySummary.objects.get(date=today - timedelta(days=2))
+    assert day.strain == pytest.approx(5.2951527)  # WHOOP's 0-21 day strain
+    assert day.recovery_score == 44  # per cent
+    assert day.hrv_ms == pytest.approx(31.813562)  # milliseconds (RMSSD)
+    assert day.readiness_score is None  # Oura's, not WHOOP's
+    unscorable = DailySummary.objects.get(date=today - timedelta(days=3))
+    assert (unscorable.strain, unscorable.recovery_score, unscorable.hrv_ms) == (None, None, None)
+
+
 def test_daily_reads_cycles_beyond_the_window_so_each_day_is_whole(
     whoop_connected, http, run_import
 ):
