@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -75,6 +75,10 @@ class ProviderSpec:
     # Record kinds a feed writes, where a feed writes more than its own kind (a daily summary
     # that also gives the day's resting heart rate): deletions then cover every one of them.
     feed_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The daily summary's columns read again from a day's stored payload (DailySummary.raw):
+    # (day, raw) -> values. Fills the columns of days stored before Tendon kept them (records
+    # migration 0006); the provider's normaliser reads a fetched day the same way.
+    daily_from_raw: Callable[[date, dict], dict[str, Any]] | None = None
     # Application-level housekeeping the provider needs now and then (renewing webhook
     # subscriptions that expire, creating again those the provider no longer holds), run by
     # the "tendon: provider upkeep" schedule with the provider's API client and its push
