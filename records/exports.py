@@ -45,7 +45,15 @@ EXPORTS: dict[str, Export] = {
     "daily": Export(
         DailySummary,
         "-date",
-        ("date", "steps", "calories", "distance_m", "active_minutes", "resting_heart_rate"),
+        (
+            "date",
+            "steps",
+            "calories",
+            "distance_m",
+            "active_minutes",
+            "resting_heart_rate",
+            *DailySummary.SCORE_FIELDS,
+        ),
     ),
     "heart_rate": Export(
         DailySummary,

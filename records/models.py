@@ -97,7 +97,8 @@ class BodyMeasurement(Record):
 
 
 class DailySummary(Record):
-    """One day. The daily feed writes the activity columns; the heart-rate feed writes its own."""
+    """One day. The daily feed writes the activity columns and the day's scores (those the
+    provider gives; the others stay empty); the heart-rate feed writes its own."""
 
     date = models.DateField()
     steps = models.PositiveIntegerField(null=True, blank=True)
@@ -106,8 +107,27 @@ class DailySummary(Record):
     active_minutes = models.PositiveIntegerField(null=True, blank=True)
     resting_heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
     raw_heart_rate = models.JSONField(default=dict, blank=True)
+    # The provider's own verdicts on the day, on its own scales.
+    readiness_score = models.PositiveSmallIntegerField(
+        "readiness score (0-100)", null=True, blank=True
+    )
+    sleep_score = models.PositiveSmallIntegerField("sleep score (0-100)", null=True, blank=True)
+    activity_score = models.PositiveSmallIntegerField(
+        "activity score (0-100)", null=True, blank=True
+    )
+    recovery_score = models.PositiveSmallIntegerField("recovery (%)", null=True, blank=True)
+    strain = models.FloatField("day strain (0-21)", null=True, blank=True)
+    hrv_ms = models.FloatField("heart rate variability (ms)", null=True, blank=True)
 
-    VALUE_FIELDS = ("date", "steps", "calories", "distance_m", "active_minutes")
+    SCORE_FIELDS = (
+        "readiness_score",
+        "sleep_score",
+        "activity_score",
+        "recovery_score",
+        "strain",
+        "hrv_ms",
+    )
+    VALUE_FIELDS = ("date", "steps", "calories", "distance_m", "active_minutes", *SCORE_FIELDS)
     HEART_RATE_FIELDS = ("date", "resting_heart_rate")
 
     class Meta(Record.Meta):
@@ -141,6 +161,8 @@ class StaffRecordView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} viewed at {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
 class DailyValue(models.Model):
     """One person's day as one provider saw it, summed up from the records for the charts.
 

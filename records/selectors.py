@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial, reduce
 
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import TruncMinute
@@ -147,13 +149,37 @@ def _heart(r: DailySummary, today: date) -> list[Cell]:
     ]
 
 
-def _daily(r: DailySummary, today: date) -> list[Cell]:
+# The day's scores, each as its provider's app names it, in one cell: a ring's three scores or
+# a strap's recovery, strain and HRV read on a phone without another three columns.
+SCORES = (
+    ("readiness_score", "Readiness", "", 0),
+    ("sleep_score", "Sleep", "", 0),
+    ("activity_score", "Activity", "", 0),
+    ("recovery_score", "Recovery", "%", 0),
+    ("strain", "Strain", "", 1),
+    ("hrv_ms", "HRV", "ms", 0),
+)
+SCORED = reduce(operator.or_, (Q(**{f"{name}__isnull": False}) for name, *_ in SCORES))
+
+
+def _scores(r: DailySummary) -> Cell:
+    """'Readiness 66 · Sleep 63 · Activity 82': a phone breaks the line between scores only."""
+    given = [
+        f"{label} {fmt.number(getattr(r, name), unit, decimals=decimals)}".replace(" ", "\u00a0")
+        for name, label, unit, decimals in SCORES
+        if getattr(r, name) is not None
+    ]
+    return Cell(" · ".join(given), wrap=True)
+
+
+def _daily(r: DailySummary, today: date, *, scores: bool = False) -> list[Cell]:
     return [
         _day(r.date, today=today),
         Cell(fmt.number(r.steps)),
-        Cell(fmt.kilometres(r.distance_m)),
+        Cell(fmt.kilometres(r.distance_m), wide=scores),  # a phone has room for one of them
         Cell(fmt.number(r.calories, "kcal"), wide=True),
         Cell(fmt.hours_minutes(r.active_minutes)),
+        *([_scores(r)] if scores else []),
         _source(r.provider),
     ]
 
@@ -179,7 +205,10 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
         | Q(calories__isnull=False)
         | Q(distance_m__isnull=False)
         | Q(active_minutes__isnull=False)
+        | SCORED
     )
+    # The Scores column only for a person one of whose services gives scores (one query).
+    scored = DailySummary.objects.filter(SCORED, **owned).exists()
     plan = [
         (
             Section(
@@ -238,11 +267,21 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "daily",
                 "daily",
                 "daily summaries",
-                ["Day", "Steps", "Distance", "Calories", "Active", "Source"],
-                wide_columns=("Calories", "Source"),
+                [
+                    "Day",
+                    "Steps",
+                    "Distance",
+                    "Calories",
+                    "Active",
+                    *(["Scores"] if scored else []),
+                    "Source",
+                ],
+                wide_columns=("Distance", "Calories", "Source")
+                if scored
+                else ("Calories", "Source"),
             ),
             DailySummary.objects.filter(daily_values, **owned).order_by("-date", "-pk"),
-            _daily,
+            partial(_daily, scores=scored),
         ),
     ]
     sections = []

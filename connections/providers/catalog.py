@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -41,6 +41,9 @@ class ProviderSpec:
     base_scopes: tuple[str, ...] = ()  # asked every time (identity)
     scope_delimiter: str = " "
     colour: str = "#555"
+    # Every refresh answers with a new refresh token and kills the one spent (single use). Only
+    # then can a refresh that died half-way have cost us the grant: the token door says "lost
+    # while renewing" for those, and "stopped accepting" where the provider keeps its token.
     refresh_tokens_rotate: bool = True
     # False for a provider that issues no refresh token (Polar: one long-lived access token).
     # The token door then never refreshes: a 401 means the grant is gone, and the person is
@@ -72,9 +75,14 @@ class ProviderSpec:
     # Record kinds a feed writes, where a feed writes more than its own kind (a daily summary
     # that also gives the day's resting heart rate): deletions then cover every one of them.
     feed_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The daily summary's columns read again from a day's stored payload (DailySummary.raw):
+    # (day, raw) -> values. Fills the columns of days stored before Tendon kept them (records
+    # migration 0006); the provider's normaliser reads a fetched day the same way.
+    daily_from_raw: Callable[[date, dict], dict[str, Any]] | None = None
     # Application-level housekeeping the provider needs now and then (renewing webhook
-    # subscriptions that expire), run by the "tendon: provider upkeep" schedule with the
-    # provider's API client and its push address; returns counts for the log.
+    # subscriptions that expire, creating again those the provider no longer holds), run by
+    # the "tendon: provider upkeep" schedule with the provider's API client and its push
+    # address; returns counts for the log.
     upkeep: Callable[..., dict[str, int]] | None = None
 
     def scopes_for(self, feeds: list[str] | tuple[str, ...]) -> list[str]:

@@ -58,6 +58,13 @@ def renewable(credential: Credential) -> bool:
     return spec is None or spec.refresh_tokens_issued
 
 
+def rotates(credential: Credential) -> bool:
+    """Whether the credential's provider replaces the refresh token at every refresh, killing
+    the old one (an unknown provider: assume so)."""
+    spec = PROVIDERS.get(credential.provider)
+    return spec is None or spec.refresh_tokens_rotate
+
+
 def providers_without_refresh_tokens() -> list[str]:
     return [spec.id for spec in PROVIDERS.values() if not spec.refresh_tokens_issued]
 
@@ -219,10 +226,12 @@ def _flag_unless_rotated(
 ) -> str:
     """Flags the credential for re-authorization, unless someone rotated the pair meanwhile.
 
-    After an interrupted refresh the refusal is most likely our own doing (the provider rotated
-    the pair and the worker died before storing it): the person is told so, honestly. Where the
-    provider keeps the old refresh token valid for a while (Withings), the retry with the token
-    we still hold simply succeeds and nobody is bothered."""
+    After an interrupted refresh at a provider that rotates refresh tokens the refusal is most
+    likely our own doing (the provider rotated the pair and the worker died before storing it):
+    the person is told so, honestly. Where the provider keeps the old refresh token valid for a
+    while (Withings), the retry with the token we still hold simply succeeds and nobody is
+    bothered. A provider that does not rotate (Google) cannot have spent our token in that
+    refresh: its refusal is its own word, said as such."""
     with transaction.atomic():
         locked = Credential.objects.select_for_update().get(pk=credential.pk)
         locked.refresh_lease_until = None
@@ -231,7 +240,8 @@ def _flag_unless_rotated(
         if locked.status == Credential.Status.ACTIVE and rotated:
             # Another worker (or a reconnect) rotated the pair: a lost race, not a dead grant.
             return locked.access_token
-        cause = Credential.FlagCause.LOST if interrupted else Credential.FlagCause.PROVIDER
+        lost = interrupted and rotates(locked)
+        cause = Credential.FlagCause.LOST if lost else Credential.FlagCause.PROVIDER
         detail = f"{error} (after an interrupted refresh)" if interrupted else str(error)
         credential_flag(credential=locked, reason=detail, cause=cause)
     raise NeedsReauthorization(str(error))

@@ -1,9 +1,10 @@
 """Application-level housekeeping some providers need (ProviderSpec.upkeep), on a schedule.
 
 Webhook subscriptions made for a whole application may carry an expiration time and stop
-silently once it passes; such a provider's upkeep renews them before that. Each upkeep talks
-HTTP only; this service gives it the provider's API client and its push address, and never
-raises for a provider's failure (the next run tries again, polling carries on meanwhile).
+silently once it passes, or vanish at the provider; such a provider's upkeep renews them before
+that and creates again those that are gone. Each upkeep talks HTTP only; this service gives it
+the provider's API client and its push address, logs what each did, and never raises for a
+provider's failure (the next run tries again, polling carries on meanwhile).
 """
 
 from __future__ import annotations
@@ -37,4 +38,6 @@ def providers_upkeep() -> dict[str, dict[str, int] | str]:
         except (ProviderError, GrantRevoked) as error:
             logger.warning("Upkeep of %s failed: %s", spec.id, error)
             outcomes[spec.id] = f"failed: {error}"
+        else:
+            logger.info("Upkeep of %s: %s", spec.id, outcomes[spec.id])
     return outcomes

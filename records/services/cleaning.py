@@ -31,6 +31,12 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
     "weight_kg": (0.5, 700),
     "bmi": (5, 200),
     "fat_percent": (0, 100),
+    "readiness_score": (0, 100),
+    "sleep_score": (0, 100),
+    "activity_score": (0, 100),
+    "recovery_score": (0, 100),
+    "strain": (0, 21),
+    "hrv_ms": (1, 500),
 }
 LONGEST_DURATION = timedelta(days=7)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)

@@ -79,3 +79,30 @@ def test_empty_my_data_offers_to_connect_a_service_on_a_phone(page, live_server,
     assert _fits(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "my-data-empty-390.png"), full_page=True)
+
+
+def test_the_daily_scores_of_a_ring_and_a_strap_fit_a_phone(page, live_server, user_factory):
+    from records.models import DailySummary
+
+    person = user_factory("scores@example.com")
+    today = timezone.localdate()
+    store_days(person, provider="oura", last=today, days=10)
+    store_days(person, provider="whoop", last=today, days=10)
+    DailySummary.objects.filter(user=person, provider="oura").update(
+        readiness_score=66, sleep_score=100, activity_score=82
+    )
+    DailySummary.objects.filter(user=person, provider="whoop").update(
+        recovery_score=100, strain=20.9, hrv_ms=131.8
+    )
+    _log_in(page, live_server.url, person.email)
+
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/data/")
+
+        assert page.locator("#daily th", has_text="Scores").is_visible()
+        assert page.locator("#daily td", has_text="Readiness").first.is_visible()
+        assert _fits(page), f"My data scrolls sideways at {width} px"
+        assert _tables_scrolling_sideways(page) == [], f"at {width} px"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"my-data-scores-{width}.png"), full_page=True)

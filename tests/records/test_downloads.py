@@ -55,6 +55,32 @@ def test_json_keeps_durations_and_sleep_stages_readable(
     assert night["stages"] == SleepSession.objects.get(user=user, key=night["record_id"]).stages
 
 
+SCORES = ("readiness_score", "sleep_score", "activity_score", "strain", "recovery_score", "hrv_ms")
+
+
+def test_daily_downloads_carry_every_score_a_service_gives(logged_in, user):
+    from datetime import date
+
+    ring = {"readiness_score": 66, "sleep_score": 63, "activity_score": 82}
+    strap = {"strain": 5.3, "recovery_score": 44, "hrv_ms": 31.8}
+    for provider, day, values in (
+        ("oura", date(2026, 11, 2), ring),
+        ("whoop", date(2026, 11, 1), strap),
+    ):
+        DailySummary.objects.create(
+            user=user, provider=provider, account_uid="a", key=str(day), date=day, **values
+        )
+
+    _, body = _download(logged_in, "/data/daily.csv")
+    _, as_json = _download(logged_in, "/data/daily.json")
+
+    oura, whoop = list(csv.DictReader(io.StringIO(body)))
+    assert [oura[s] for s in SCORES] == ["66", "63", "82", "", "", ""]
+    assert [whoop[s] for s in SCORES] == ["", "", "", "5.3", "44", "31.8"]
+    first, second = json.loads(as_json)
+    assert (first["readiness_score"], second["hrv_ms"], second["sleep_score"]) == (66, 31.8, None)
+
+
 def test_a_download_holds_only_the_owners_records(
     client, logged_in, user_factory, demo_connected, run_import
 ):

@@ -185,3 +185,41 @@ def test_record_counts_have_thousands_separators(logged_in, user):
 
     assert "Daily summary (1,025 records)" in daily
     assert "1,021–1,025 of 1,025, newest first." in daily
+
+
+def _day(user, provider: str, days_ago: int, **values) -> None:
+    day = timezone.localdate() - timedelta(days=days_ago)
+    DailySummary.objects.create(
+        user=user, provider=provider, account_uid="a", key=str(day), date=day, **values
+    )
+
+
+def test_the_daily_table_shows_the_scores_a_ring_or_strap_gives(logged_in, user):
+    _day(user, "oura", 1, steps=9000, readiness_score=66, sleep_score=63, activity_score=82)
+    _day(user, "whoop", 2, calories=1981.0, strain=5.2951527, recovery_score=44, hrv_ms=31.8)
+    _day(user, "demo", 3, steps=1200)
+
+    daily = _section(logged_in.get("/data/").content.decode(), "daily")
+
+    assert '<th scope="col">Scores</th>' in daily
+    rows = re.findall(r"<tr>(.*?)</tr>", daily, re.S)[1:]  # no space breaks inside a score
+    assert "Readiness\u00a066 · Sleep\u00a063 · Activity\u00a082" in rows[0]
+    assert "Recovery\u00a044\u00a0% · Strain\u00a05.3 · HRV\u00a032\u00a0ms" in rows[1]
+    assert "Readiness" not in rows[2] and "Strain" not in rows[2]
+    assert "(3 records)" in _text(daily)
+
+
+def test_a_day_with_only_scores_is_listed(logged_in, user):
+    _day(user, "whoop", 1, recovery_score=71)
+
+    daily = _section(logged_in.get("/data/").content.decode(), "daily")
+
+    assert "(1 record)" in _text(daily) and "Recovery\u00a071\u00a0%" in daily
+
+
+def test_the_daily_table_has_no_scores_column_for_services_without_scores(logged_in, user):
+    store_days(user, provider="demo", last=timezone.localdate(), days=3)
+
+    daily = _section(logged_in.get("/data/").content.decode(), "daily")
+
+    assert "Scores" not in daily

@@ -33,24 +33,29 @@ def _minutes(seconds: Any) -> int | None:
 
 def daily(day: date, parts: dict[str, dict]) -> RecordData:
     """One day from Oura's daily documents (PublicDailyActivity, PublicDailySleep,
-    PublicDailyReadiness). Scores have no column: they stay in the raw payload."""
+    PublicDailyReadiness)."""
+    return RecordData(kind="daily", key=day.isoformat(), values=daily_values(day, parts), raw=parts)
+
+
+def daily_values(day: date, parts: dict[str, dict]) -> dict[str, Any]:
+    """The day's columns, read from its documents by type (the record's raw payload): the same
+    reading for a day just fetched and for one stored before a column existed."""
     activity = parts.get("daily_activity") or {}
     active_seconds = [activity.get("medium_activity_time"), activity.get("high_activity_time")]
-    return RecordData(
-        kind="daily",
-        key=day.isoformat(),
-        values={
-            "date": day,
-            "steps": activity.get("steps"),
-            "calories": activity.get("total_calories"),  # kcal
-            "distance_m": activity.get("equivalent_walking_distance"),  # metres
-            # Oura's medium and high activity (seconds); low activity is not "active".
-            "active_minutes": _minutes(sum(s or 0 for s in active_seconds))
-            if any(s is not None for s in active_seconds)
-            else None,
-        },
-        raw=parts,
-    )
+    return {
+        "date": day,
+        "steps": activity.get("steps"),
+        "calories": activity.get("total_calories"),  # kcal
+        "distance_m": activity.get("equivalent_walking_distance"),  # metres
+        # Oura's medium and high activity (seconds); low activity is not "active".
+        "active_minutes": _minutes(sum(s or 0 for s in active_seconds))
+        if any(s is not None for s in active_seconds)
+        else None,
+        # Each document's own 1-100 score (null while Oura cannot score the day).
+        "activity_score": activity.get("score"),
+        "sleep_score": (parts.get("daily_sleep") or {}).get("score"),
+        "readiness_score": (parts.get("daily_readiness") or {}).get("score"),
+    }
 
 
 def sleep(document: dict) -> RecordData | None:

@@ -46,8 +46,11 @@ PERMISSIONS = {
 FEED_DESCRIPTIONS = {
     "activities": "your workouts: type, time, distance and calories",
     "sleep": "each sleep period: when, how long and its stages",
-    "heart_rate": "your heart rate through the day and your resting heart rate",
-    "daily": "your daily steps, calories and activity, sleep and readiness scores",
+    # Tendon reads the day's heart rate samples but keeps one value a day from them.
+    "heart_rate": "your resting heart rate each day: the lowest heart rate your ring measured "
+    "while you slept",
+    "daily": "your daily steps, calories, distance and active time, and your activity, sleep "
+    "and readiness scores",
 }
 
 FEEDS = {

@@ -1,7 +1,7 @@
 """Oura as Tendon presents it: the registry's one line for it reads this."""
 
 from connections.providers.catalog import ProviderSpec
-from connections.providers.oura import scopes, subscriptions, webhook
+from connections.providers.oura import normalise, scopes, subscriptions, webhook
 from connections.providers.oura.client import OuraClient
 from connections.services.pacing import CallBudget
 
@@ -23,5 +23,6 @@ OURA = ProviderSpec(
     # not say, so Tendon paces the whole application at a fifth of it each minute.
     app_call_budgets=(CallBudget(1000, "minute"),),
     webhook=webhook.read,
+    daily_from_raw=normalise.daily_values,
     upkeep=subscriptions.upkeep,
 )

@@ -4,7 +4,8 @@ Reference: https://cloud.ouraring.com/v2/docs#tag/Webhook-Subscription-Routes. C
 application's `x-client-id` and `x-client-secret` headers, not a person's token. Creating one
 makes Oura check the callback (GET ?verification_token=...&challenge=...) before it activates.
 Every subscription has an `expiration_time` (its lifetime is not documented) and stops silently
-once it passes: `upkeep` renews ours in time, from the "tendon: provider upkeep" schedule.
+once it passes: `upkeep` renews ours in time, from the "tendon: provider upkeep" schedule, and
+creates again any that Oura no longer holds or refused to renew, so that push never stops unseen.
 """
 
 from __future__ import annotations
@@ -151,12 +152,12 @@ def ours(client, *, callback_url: str) -> list[Subscription]:
 
 def renew_due(
     client, *, held: list[Subscription], within: timedelta = RENEW_WITHIN, now=None
-) -> tuple[list[Subscription], int]:
+) -> tuple[list[Subscription], list[Subscription]]:
     """Renews those of `held` that expire within `within` (or give no expiry time); returns
-    them as renewed, and how many Oura refused. Each is tried: one refusal (Oura answers 403
-    for a subscription it no longer holds) must not leave the others to expire."""
+    them as renewed, and those Oura refused to renew. Each is tried: one refusal (Oura answers
+    403 for a subscription it no longer holds) must not leave the others to expire."""
     limit = (now or timezone.now()) + within
-    renewed, refused = [], 0
+    renewed, refused = [], []
     for subscription in held:
         if subscription.expiration_time is not None and subscription.expiration_time > limit:
             continue
@@ -164,21 +165,61 @@ def renew_due(
             renewed.append(client.webhook_renew(subscription.id))
         except (ProviderRefused, BadResponse) as error:
             logger.warning("Oura did not renew subscription %s: %s", subscription.id, error)
-            refused += 1
+            refused.append(subscription)
     return renewed, refused
 
 
+@sensitive_variables("verification_token")
+def create_each(
+    client, *, pairs: list[tuple[str, str]], callback_url: str, verification_token: str
+) -> tuple[list[Subscription], int]:
+    """Creates a subscription for each (event type, data type); returns the new ones and how
+    many Oura refused. Each is tried: one refusal must not leave the others uncreated."""
+    created, refused = [], 0
+    for event, data in pairs:
+        try:
+            created.append(
+                client.webhook_create(
+                    callback_url=callback_url,
+                    verification_token=verification_token,
+                    event_type=event,
+                    data_type=data,
+                )
+            )
+        except (ProviderRefused, BadResponse) as error:
+            logger.warning("Oura did not create the %s/%s subscription: %s", event, data, error)
+            refused += 1
+    return created, refused
+
+
 def upkeep(*, client, webhook_url: str) -> dict[str, int]:
-    """The schedule's part: renew ours that expire soon. Counts for the log ("missing": wanted
-    ones Oura does not hold, which `manage.py oura_webhooks create` makes)."""
-    if not settings.OURA_WEBHOOK_VERIFICATION_TOKEN:  # push from Oura is not set up here
-        return {"held": 0, "renewed": 0, "refused": 0, "missing": 0}
+    """The schedule's part: renew ours that expire soon, then create again every wanted one
+    that Oura does not hold or refused to renew. Counts for the log: "missing" is what had to
+    be created ("created" plus "failed", those Oura refused; the next run tries them again)."""
+    token = settings.OURA_WEBHOOK_VERIFICATION_TOKEN
+    counts = dict.fromkeys(("held", "renewed", "refused", "missing", "created", "failed"), 0)
+    if not token:  # push from Oura is not set up here
+        return counts
     held = ours(client, callback_url=webhook_url)
     renewed, refused = renew_due(client, held=held)
-    missing = set(wanted()) - {(s.event_type, s.data_type) for s in held}
-    return {
-        "held": len(held),
-        "renewed": len(renewed),
-        "refused": refused,
-        "missing": len(missing),
-    }
+    alive = {(s.event_type, s.data_type) for s in held if s not in refused}
+    missing = [pair for pair in wanted() if pair not in alive]
+    created, failed = create_each(
+        client, pairs=missing, callback_url=webhook_url, verification_token=token
+    )
+    counts.update(
+        held=len(held),
+        renewed=len(renewed),
+        refused=len(refused),
+        missing=len(missing),
+        created=len(created),
+        failed=failed,
+    )
+    if missing:
+        logger.info(
+            "Oura push: created %d of %d missing subscription(s) for %s.",
+            len(created),
+            len(missing),
+            webhook_url,
+        )
+    return counts

@@ -118,25 +118,14 @@ def cycle_day(cycle: dict) -> date:
 
 
 def daily(day: date, cycles: list[dict], recoveries: dict) -> list[RecordData]:
-    """A day from the cycles filed under it (usually one; a day slept twice has two, and their
-    energy adds up) and their recoveries (by cycle id): calories, and the resting heart rate
-    of the day's first scored recovery. Strain, recovery score and HRV stay in the raw payload."""
+    """A day from the cycles filed under it (usually one; a day slept twice has two) and their
+    recoveries (by cycle id): the daily summary, and the resting heart rate of the day's first
+    scored recovery."""
     cycles = sorted(cycles, key=lambda c: moment(c["start"]))
-    energy = [kcal(c["score"]["kilojoule"]) for c in cycles if (c.get("score") or {})]
     matched = [recoveries[c["id"]] for c in cycles if c.get("id") in recoveries]
+    raw = {"cycles": cycles, "recoveries": matched}
     records = [
-        RecordData(
-            kind="daily",
-            key=day.isoformat(),
-            values={
-                "date": day,
-                "steps": None,
-                "calories": sum(energy) if energy else None,
-                "distance_m": None,
-                "active_minutes": None,
-            },
-            raw={"cycles": cycles, "recoveries": matched},
-        )
+        RecordData(kind="daily", key=day.isoformat(), values=daily_values(day, raw), raw=raw)
     ]
     scored = [r for r in matched if (r.get("score") or {}).get("resting_heart_rate") is not None]
     if scored:
@@ -152,6 +141,33 @@ def daily(day: date, cycles: list[dict], recoveries: dict) -> list[RecordData]:
             )
         )
     return records
+
+
+def daily_values(day: date, raw: dict) -> dict[str, Any]:
+    """The daily summary's columns, read from its payload ({"cycles": [...], "recoveries":
+    [...]}, in the day's order): the same reading for a day just fetched and for one stored
+    before a column existed. Energy adds up over the day's cycles; strain (0-21, logarithmic)
+    does not, so the day keeps its highest; recovery and heart rate variability are the first
+    scored recovery's (the morning's)."""
+    cycles = [c.get("score") or {} for c in raw["cycles"]]
+    energy = [kcal(score["kilojoule"]) for score in cycles if score]
+    strains = [float(score["strain"]) for score in cycles if score.get("strain") is not None]
+    recovered = [
+        r["score"]
+        for r in raw["recoveries"]
+        if (r.get("score") or {}).get("recovery_score") is not None
+    ]
+    recovery = recovered[0] if recovered else {}
+    return {
+        "date": day,
+        "steps": None,
+        "calories": sum(energy) if energy else None,
+        "distance_m": None,
+        "active_minutes": None,
+        "strain": max(strains) if strains else None,
+        "recovery_score": recovery.get("recovery_score"),  # per cent
+        "hrv_ms": recovery.get("hrv_rmssd_milli"),  # RMSSD, milliseconds
+    }
 
 
 def body(measurement: dict, *, seen_at: datetime) -> RecordData:

@@ -58,9 +58,11 @@ PERMISSIONS = {
 }
 
 FEED_DESCRIPTIONS = {
-    "activities": "your workouts: sport, time, strain, calories and heart-rate zones",
+    # A workout's own strain is not kept (Activity has no column for it): not promised.
+    "activities": "your workouts: sport, time, distance, calories, average heart rate and "
+    "heart-rate zones",
     "sleep": "each sleep: when, how long and its stages",
-    "daily": "each day's strain, recovery, resting heart rate and heart rate variability",
+    "daily": "each day's strain, recovery, heart rate variability, resting heart rate and calories",
     "body": "your weight (and height, for your BMI)",
 }
 

@@ -1,7 +1,7 @@
 """WHOOP as Tendon presents it: the registry's one line for it reads this."""
 
 from connections.providers.catalog import ProviderSpec
-from connections.providers.whoop import scopes, webhook
+from connections.providers.whoop import normalise, scopes, webhook
 from connections.providers.whoop.client import WhoopClient
 from connections.services.pacing import CallBudget
 
@@ -24,4 +24,5 @@ WHOOP = ProviderSpec(
     # The daily summary writes the day's resting heart rate (from recovery) as well.
     feed_kinds={"daily": ("daily", "heart_rate")},
     webhook=webhook.read,
+    daily_from_raw=normalise.daily_values,
 )

@@ -95,6 +95,23 @@ def test_enable_page_explains_each_permission_in_ouras_words(logged_in, oura_app
     assert "Workouts — to import your workouts" in page
 
 
+def test_enable_page_promises_only_what_each_oura_feed_imports(logged_in, oura_app):
+    response = logged_in.get("/connect/oura/enable/")
+
+    page = page_text(response)
+    assert (
+        "Heart rate: your resting heart rate each day: the lowest heart rate your ring measured "
+        "while you slept" in page
+    )
+    assert "through the day" not in page  # the day's samples are read, not kept
+    assert (
+        "Daily summary: your daily steps, calories, distance and active time, and your "
+        "activity, sleep and readiness scores" in page
+    )
+    sentences = [description for _feed, _label, description, _p in response.context["feed_rows"]]
+    assert len(set(sentences)) == len(sentences)
+
+
 def test_callback_with_a_foreign_state_changes_nothing(logged_in, oura_app, oauth_start):
     oauth_start(logged_in, "oura", ["sleep"])
     before = snapshot()

@@ -137,6 +137,20 @@ def test_daily_summary_merges_oura_s_three_daily_documents_page_by_page(
     assert DailySummary.objects.count() == 6
 
 
+def test_daily_summary_keeps_ouras_activity_sleep_and_readiness_scores(
+    oura_connected, http, run_import
+):
+    _daily_pages(http)
+
+    run_import(oura_connected["daily"])
+
+    active = DailySummary.objects.get(date=date(2021, 11, 26))
+    assert (active.activity_score, active.sleep_score, active.readiness_score) == (82, None, None)
+    assert DailySummary.objects.get(date=date(2022, 7, 14)).sleep_score == 63
+    assert DailySummary.objects.get(date=date(2021, 10, 27)).readiness_score == 66
+    assert not DailySummary.objects.filter(strain__isnull=False).exists()  # WHOOP's, not Oura's
+
+
 def _moved(page: dict, days_ago: int) -> dict:
     """Oura's sample page, its samples moved (day and time kept apart) into the window."""
     day = timezone.now().date() - timedelta(days=days_ago)

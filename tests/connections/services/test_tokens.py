@@ -142,11 +142,11 @@ def test_eight_workers_at_once_spend_the_refresh_token_once(credential_factory, 
 
 
 @pytest.mark.django_db
-def test_a_refresh_interrupted_by_a_dead_worker_is_flagged_in_honest_words(
+def test_google_refusing_after_an_interrupted_refresh_is_its_own_refusal(
     credential_factory, http, django_capture_on_commit_callbacks, mailoutbox
 ):
-    # A worker took the lease, the provider rotated the pair, the worker died before storing it:
-    # the lease lapsed without being given back, and the refresh token we hold is spent.
+    # A worker took the lease and died. Google does not rotate refresh tokens, so that refresh
+    # cannot have spent the one we hold: Google's refusal now is Google's word, not our loss.
     credential = credential_factory(expires_in=timedelta(minutes=-5))
     Credential.objects.filter(pk=credential.pk).update(
         refresh_lease_until=timezone.now() - timedelta(seconds=1)
@@ -157,10 +157,9 @@ def test_a_refresh_interrupted_by_a_dead_worker_is_flagged_in_honest_words(
         credential_get_access_token(credential=credential)
 
     flagged = Credential.objects.get(pk=credential.pk)
-    assert flagged.flag_cause == Credential.FlagCause.LOST
-    words = "We lost access to Fitbit & Pixel Watch while renewing it (nothing you did caused"
-    assert words in mailoutbox[0].body
-    assert "stopped accepting" not in mailoutbox[0].body
+    assert flagged.flag_cause == Credential.FlagCause.PROVIDER
+    assert "Google stopped accepting Tendon's access to Fitbit & Pixel Watch" in mailoutbox[0].body
+    assert "while renewing" not in mailoutbox[0].body
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.db import connection as db
 from django.utils import timezone
 
 from connections.models import Credential
+from connections.providers import PROVIDERS
 from connections.services.tokens import NeedsReauthorization, credential_get_access_token
 from tests.concurrency import at_once
 from tests.conftest import OURA, WHOOP, fixture_json, query_of
@@ -126,6 +127,27 @@ def test_invalid_grant_with_nobody_else_refreshing_flags_the_grant(case, expired
         credential_get_access_token(credential=expired)
 
     assert Credential.objects.get(pk=expired.pk).status == Credential.Status.NEEDS_REAUTH
+
+
+@pytest.mark.django_db
+def test_a_refresh_interrupted_by_a_dead_worker_is_flagged_in_honest_words(
+    case, expired, http, django_capture_on_commit_callbacks, mailoutbox
+):
+    # A worker took the lease, the provider rotated the pair, the worker died before storing
+    # it: the lease lapsed without being given back, and the refresh token we hold is spent.
+    Credential.objects.filter(pk=expired.pk).update(
+        refresh_lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    http.add("POST", case.token_url, status=400, json=case.invalid_grant())
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(NeedsReauthorization):
+        credential_get_access_token(credential=expired)
+
+    assert Credential.objects.get(pk=expired.pk).flag_cause == Credential.FlagCause.LOST
+    name = PROVIDERS[case.provider].short_name
+    words = f"We lost access to {name} while renewing it (nothing you did caused this)"
+    assert words in mailoutbox[0].body
+    assert "stopped accepting" not in mailoutbox[0].body
 
 
 @pytest.mark.django_db(transaction=True)

@@ -96,6 +96,23 @@ def test_enable_page_explains_each_permission_in_whoops_words(logged_in, whoop_a
     assert "Body measurements — to import your weight" in page
 
 
+def test_enable_page_promises_only_what_each_whoop_feed_imports(logged_in, whoop_app):
+    response = logged_in.get("/connect/whoop/enable/")
+
+    page = page_text(response)
+    assert (
+        "Activities: your workouts: sport, time, distance, calories, average heart rate and "
+        "heart-rate zones" in page
+    )
+    assert (
+        "Daily summary: each day's strain, recovery, heart rate variability, resting heart rate "
+        "and calories" in page
+    )
+    rows = {feed: description for feed, _label, description, _p in response.context["feed_rows"]}
+    assert "strain" not in rows["activities"]  # a workout's strain is not kept
+    assert len(set(rows.values())) == len(rows)
+
+
 def test_a_whoop_account_held_by_another_person_is_refused(client, user_factory, whoop_connect):
     holder, newcomer = user_factory(), user_factory()
     client.force_login(holder)

@@ -3,7 +3,7 @@ milliseconds as minutes, scores that come later, and every failure classified.""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -148,6 +148,25 @@ def test_daily_summary_is_the_cycles_calories_and_the_recoverys_resting_heart_ra
     assert day.steps is None and day.distance_m is None
     unscorable = DailySummary.objects.get(date=today - timedelta(days=3))
     assert unscorable.calories is None and unscorable.resting_heart_rate is None
+
+
+def test_daily_summary_keeps_the_days_strain_recovery_and_heart_rate_variability(
+    whoop_connected, http, run_import
+):
+    for url, name in ((CYCLES, "cycle"), (RECOVERIES, "recovery")):
+        http.add("GET", url, json=_recent(fixture_json("whoop", f"{name}_page1"), 2))
+        http.add("GET", url, json=_recent(fixture_json("whoop", f"{name}_page2"), 2))
+
+    run_import(whoop_connected["daily"])
+
+    today = timezone.now().date()
+    day = DailySummary.objects.get(date=today - timedelta(days=2))
+    assert day.strain == pytest.approx(5.2951527)  # WHOOP's 0-21 day strain
+    assert day.recovery_score == 44  # per cent
+    assert day.hrv_ms == pytest.approx(31.813562)  # milliseconds (RMSSD)
+    assert day.readiness_score is None  # Oura's, not WHOOP's
+    unscorable = DailySummary.objects.get(date=today - timedelta(days=3))
+    assert (unscorable.strain, unscorable.recovery_score, unscorable.hrv_ms) == (None, None, None)
 
 
 def test_daily_reads_cycles_beyond_the_window_so_each_day_is_whole(
@@ -309,6 +328,39 @@ def test_the_declared_allowance_of_100_a_minute_is_counted_across_imports(
 
     assert run.error_code == "rate_limited"
     assert not [c for c in http.calls if c.request.url.startswith(WORKOUTS)]
+
+
+def _spent_today(calls: int) -> None:
+    """WHOOP calls Tendon has made today (UTC), as every worker counts them."""
+    from django.core.cache import cache
+
+    from connections.services.pacing import COUNT_KEY, window_bounds
+
+    start, _end = window_bounds("day", timezone.now())
+    key = COUNT_KEY.format(provider="whoop", window="day", start=start.isoformat())
+    cache.set(key, calls, timeout=86_400)
+
+
+def test_the_declared_allowance_of_10000_a_day_stops_imports_until_midnight_utc(
+    whoop_connected, http, run_import
+):
+    _spent_today(9_998)  # two short of WHOOP's 10,000: the margin for calls in flight
+
+    run = run_import(whoop_connected["activities"])
+
+    assert run.error_code == "rate_limited"
+    assert not [c for c in http.calls if c.request.url.startswith(WORKOUTS)]
+    midnight = datetime.combine(timezone.now().date() + timedelta(days=1), time.min, tzinfo=UTC)
+    assert provider_paused_until("whoop") == midnight
+
+
+def test_a_day_with_room_left_under_10000_calls_still_imports(whoop_connected, http, run_import):
+    _spent_today(9_990)
+    _pages(http, WORKOUTS, "workout")
+
+    run = run_import(whoop_connected["activities"])
+
+    assert (run.outcome, run.created_count) == (ImportRun.Outcome.OK, 3)
 
 
 def test_5xx_is_retried_later_and_never_flags(whoop_connected, http, run_import):

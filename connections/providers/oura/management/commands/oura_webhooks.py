@@ -46,7 +46,7 @@ class Command(BaseCommand):
                 self._show(renewed)
                 if refused:
                     self.stderr.write(
-                        f"Oura refused to renew {refused} (see the log); `oura_webhooks list` "
+                        f"Oura refused to renew {len(refused)} (see the log); `oura_webhooks list` "
                         "shows what it still holds, and `oura_webhooks create` makes the rest."
                     )
             else:
