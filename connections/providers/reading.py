@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from connections.providers.base import RecordData, UnreadableRecord
+from connections.providers.base import UnreadableRecord
 
 T = TypeVar("T")
 # What reading a malformed record raises: a missing key, a value of the wrong type or form.
@@ -90,7 +90,7 @@ class RecordReader:
         self.kind, self.id_field = kind, id_field
         self.unreadable: list[UnreadableRecord] = []
 
-    def each(self, reader: Callable[[Any], RecordData | None], items: Iterable) -> list:
+    def each(self, reader: Callable[[Any], T | None], items: Iterable) -> list[T]:
         """reader(item) for every item that can be read; items it reads as None are left out."""
         records = (self.one(reader, item, raw=item) for item in items)
         return [record for record in records if record is not None]
