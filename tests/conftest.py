@@ -401,3 +401,34 @@ def demo_push(settings, demo_http):
         "POST", re.compile(re.escape(DEMO_BASE) + r"/webhooks/.*"), callback=serve_with_headers
     )
     return demo_http
+
+
+@pytest.fixture
+def one_set_aside(logged_in):
+    """Checks a run that met one record it could not read, as each reader sees it: the rest
+    stored, the person's history says "1 record skipped", support sees the record with its
+    reason (and its payload kept), and the feed moved on. Returns the set-aside record."""
+    from django.contrib.auth import get_user_model
+
+    from connections.models import Connection, ImportRun, SetAsideRecord
+
+    def check(connection, run, *, stored: int, reason: str):
+        assert (run.outcome, run.created_count, run.skipped_count) == (
+            ImportRun.Outcome.OK,
+            stored,
+            1,
+        )
+        assert "1 record skipped" in page_text(logged_in.get(f"/connect/{connection.pk}/"))
+        aside = SetAsideRecord.objects.get(connection=connection)
+        assert reason in aside.reason and aside.raw_text.startswith("{")
+        staff, _ = get_user_model().objects.get_or_create(
+            email="support@example.com", defaults={"is_staff": True, "is_superuser": True}
+        )
+        support = Client()
+        support.force_login(staff)
+        admin_page = f"/admin/connections/connection/{connection.pk}/change/"
+        assert reason in page_text(support.get(admin_page))
+        assert Connection.objects.get(pk=connection.pk).cursor is not None
+        return aside
+
+    return check

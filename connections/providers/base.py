@@ -160,12 +160,25 @@ class RecordData:
 
 
 @dataclass(frozen=True)
+class UnreadableRecord:
+    """One record a provider sent that its normaliser could not read (providers/reading.py):
+    set aside with its payload and the reason, like a record the database refuses."""
+
+    kind: str
+    key: str
+    raw: Any
+    reason: str
+
+
+@dataclass(frozen=True)
 class FeedPage:
-    """One page of a feed's window; next_token resumes inside the same window, None ends it."""
+    """One page of a feed's window; next_token resumes inside the same window, None ends it.
+    `unreadable`: the page's records that could not be read, set aside while the rest is stored."""
 
     records: list[RecordData]
     next_token: str | None
     api_calls: int
+    unreadable: list[UnreadableRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -300,6 +300,7 @@ def _store_page(run: ImportRun, connection: Connection, page: FeedPage) -> None:
             provider=connection.provider,
             account_uid=connection.account_uid,
             records=page.records,
+            unreadable=page.unreadable,
         )
         if page.next_token:
             connection.chunk_token = page.next_token

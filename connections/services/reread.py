@@ -4,7 +4,8 @@ A hint may name data older than the import's overlap window, or data deleted at 
 The run reads that interval again first (with a day's margin either side: some providers filter
 by civil time, so the margin makes sure every record of the interval is seen), upserts what the
 provider returns and, for deletions, deletes for this connection only the records in the
-interval that the provider no longer returns. Nothing is deleted unless every page was read.
+interval that the provider no longer returns. Nothing is deleted unless every page was read,
+each of its records readable.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def connection_reread(*, run: ImportRun, connection: Connection, client, fetch: 
             _store(run, connection, page)
             for record in page.records:
                 returned.setdefault(record.kind, set()).add(record.key)
+            # A record that could not be read may be one stored before: keep, never guess.
+            complete = complete and not page.unreadable
             token = guard.follow(page.next_token)
             if not token:
                 # Cut short (a repeated token, too many pages): not every page was read.
@@ -105,6 +108,7 @@ def _store(run: ImportRun, connection: Connection, page: FeedPage) -> None:
             provider=connection.provider,
             account_uid=connection.account_uid,
             records=page.records,
+            unreadable=page.unreadable,
         )
         run.api_calls += page.api_calls
         run.created_count += result.created

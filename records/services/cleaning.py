@@ -2,7 +2,8 @@
 
 One odd value must never stop a person's imports: text is clipped to its column, a number that is
 not a number or is out of any plausible range is dropped (the record is kept without it), and a
-record that cannot be stored at all (no time, an unreadable id) is set aside with its reason.
+record that cannot be stored at all (no time, an unreadable id) is set aside with its reason, as
+is one its provider's normaliser could not read (connections/providers/reading.py).
 The limits come from the models' own fields, so every provider gets the same rules.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from connections.providers.base import RecordData
+from connections.providers.base import RecordData, UnreadableRecord
 
 # What a body can do, whatever a device claims: outside these, a value is a device's mistake.
 PLAUSIBLE: dict[str, tuple[float, float]] = {
@@ -59,7 +60,7 @@ class SetAside:
     reason: str
 
 
-def set_aside(record: RecordData, reason: str) -> SetAside:
+def set_aside(record: RecordData | UnreadableRecord, reason: str) -> SetAside:
     try:
         raw_text = json.dumps(record.raw, default=str, sort_keys=True)
     except (TypeError, ValueError):

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db import DatabaseError, models, transaction
 
-from connections.providers.base import RecordData
+from connections.providers.base import RecordData, UnreadableRecord
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
 from records.services.cleaning import SetAside, Unstorable, record_clean, set_aside
 from records.services.daily_values import (
@@ -47,16 +47,22 @@ def _deduplicated(records: Iterable[RecordData]) -> dict[tuple[str, str], Record
 
 
 def records_upsert(
-    *, user_id: int, provider: str, account_uid: str, records: Iterable[RecordData]
+    *,
+    user_id: int,
+    provider: str,
+    account_uid: str,
+    records: Iterable[RecordData],
+    unreadable: Iterable[UnreadableRecord] = (),
 ) -> UpsertResult:
     """Stores records, creating new keys and updating changed ones; returns how many of each,
-    and the records that could not be stored with the reason (they never stop the others).
+    and the records that could not be stored with the reason (they never stop the others):
+    those refused here, and the `unreadable` ones the provider's normaliser could not read.
 
     A record whose payload did not change is not written at all, so a re-import is cheap.
     """
     owner = {"user_id": user_id, "provider": provider, "account_uid": account_uid}
     by_kind: dict[str, list[RecordData]] = {}
-    refused: list[SetAside] = []
+    refused: list[SetAside] = [set_aside(item, item.reason) for item in unreadable]
     for (kind, _key), record in _deduplicated(records).items():
         if kind not in TARGETS:
             refused.append(set_aside(record, f"Tendon stores no records of kind {kind!r}."))

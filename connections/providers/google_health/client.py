@@ -31,6 +31,7 @@ from connections.providers.base import (
 )
 from connections.providers.google_health import normalise
 from connections.providers.oauth2 import OAuth2TokenClient
+from connections.providers.reading import RecordReader
 
 # google.rpc.ErrorInfo reasons of a 403 (and the older errors[].reason spellings).
 SCOPE_REASONS = {"ACCESS_TOKEN_SCOPE_INSUFFICIENT", "insufficientPermissions"}
@@ -143,17 +144,19 @@ class GoogleHealthClient(OAuth2TokenClient):
             params=params,
         )
         points = body.get("dataPoints", [])
-        if not isinstance(points, list):
-            raise BadResponse(f"{self.name} sent dataPoints that are not a list.")
-        reader = normalise.DATA_POINT[data_type]
-        records = [normalise.read(self.name, reader, point) for point in points]
+        if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
+            raise BadResponse(f"{self.name} sent dataPoints that are not a list of objects.")
+        reading = RecordReader(kind=normalise.KIND[data_type], id_field="name")
+        records = reading.each(normalise.DATA_POINT[data_type], points)
         if body.get("nextPageToken"):
             next_token = _encode(index, str(body["nextPageToken"]))
         elif index + 1 < len(data_types):
             next_token = _encode(index + 1, None)
         else:
             next_token = None
-        return FeedPage(records=records, next_token=next_token, api_calls=1)
+        return FeedPage(
+            records=records, next_token=next_token, api_calls=1, unreadable=reading.unreadable
+        )
 
     @method_decorator(sensitive_variables())
     def _daily(self, *, access_token: str, start: datetime, end: datetime) -> FeedPage:
@@ -162,6 +165,7 @@ class GoogleHealthClient(OAuth2TokenClient):
         days: dict[date, dict] = {}
         raw: dict[date, dict] = {}
         calls = 0
+        reading = RecordReader(kind="daily")
         for data_type in DAILY_ROLLUPS:
             page_token = None
             guard = PageGuard(provider_name=self.name, deadline=self.deadline)
@@ -180,11 +184,20 @@ class GoogleHealthClient(OAuth2TokenClient):
                     json_body=request,
                 )
                 calls += 1
-                for point in body.get("rollupDataPoints", []) or []:
-                    day = normalise.read(
-                        self.name, normalise.civil_date, point["civilStartTime"]["date"]
+                for point in self._rollup_points(body):
+                    day = reading.one(normalise.rollup_day, point, raw=point)
+                    if day is None:
+                        continue
+                    # Set aside as "<day> <data type>": the day's other sums are still stored.
+                    values = reading.one(
+                        normalise.rollup_values,
+                        data_type,
+                        point,
+                        raw=point,
+                        key=f"{day} {data_type}",
                     )
-                    values = normalise.read(self.name, normalise.rollup_values, data_type, point)
+                    if values is None:
+                        continue
                     days.setdefault(day, {"date": day}).update(values)
                     raw.setdefault(day, {})[data_type] = point
                 page_token = guard.follow(body.get("nextPageToken"))
@@ -205,7 +218,15 @@ class GoogleHealthClient(OAuth2TokenClient):
             )
             for day, values in sorted(days.items())
         ]
-        return FeedPage(records=records, next_token=None, api_calls=calls)
+        return FeedPage(
+            records=records, next_token=None, api_calls=calls, unreadable=reading.unreadable
+        )
+
+    def _rollup_points(self, body: dict) -> list[dict]:
+        points = body.get("rollupDataPoints") or []
+        if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
+            raise BadResponse(f"{self.name} sent rollupDataPoints that are not a list of objects.")
+        return points
 
     @method_decorator(sensitive_variables())
     def api_post(self, path: str, *, access_token: str, json_body: dict) -> dict:

@@ -1,5 +1,8 @@
 """Google Health API v4 data points -> Tendon records. Shapes from health.v4.json:
 DataPoint (exercise, sleep, weight, bodyFat, dailyRestingHeartRate) and DailyRollupDataPoint.
+
+A value that cannot be read raises Unreadable naming it (providers/reading.py): the client sets
+that data point aside and stores the rest of the page.
 """
 
 from __future__ import annotations
@@ -7,31 +10,34 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from connections.providers.base import BadResponse, RecordData
+from connections.providers.base import RecordData
+from connections.providers.reading import Unreadable, optional, optional_part, part, value
+
+TIME, DURATION, NUMBER = "a time", "a duration", "a number"
 
 
-def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _seconds(duration: str) -> timedelta:
     return timedelta(seconds=float(duration.rstrip("s")))
 
 
-def _int(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)
+def _interval(body: dict) -> tuple[datetime, datetime]:
+    interval = part(body, "interval")
+    return value(interval, "startTime", _time, TIME), value(interval, "endTime", _time, TIME)
 
 
-def _float(value: Any) -> float | None:
-    return None if value in (None, "") else float(value)
+def _sample_time(body: dict) -> datetime:
+    return value(part(body, "sampleTime"), "physicalTime", _time, TIME)
 
 
 def exercise(point: dict) -> RecordData:
-    body = point["exercise"]
-    interval = body["interval"]
-    start, end = _time(interval["startTime"]), _time(interval["endTime"])
-    metrics = body.get("metricsSummary") or {}
-    distance = _float(metrics.get("distanceMillimeters"))
+    body = part(point, "exercise")
+    start, end = _interval(body)
+    metrics = optional_part(body, "metricsSummary")
+    distance = optional(metrics, "distanceMillimeters", float, NUMBER)
     return RecordData(
         kind="activity",
         key=point["name"],
@@ -39,14 +45,14 @@ def exercise(point: dict) -> RecordData:
             "activity_type": body.get("exerciseType", "EXERCISE_TYPE_UNSPECIFIED"),
             "name": body.get("displayName", ""),
             "start": start,
-            "duration": _seconds(body["activeDuration"])
+            "duration": value(body, "activeDuration", _seconds, DURATION)
             if body.get("activeDuration")
             else end - start,
             "distance_m": distance / 1000 if distance is not None else None,
-            "calories": _float(metrics.get("caloriesKcal")),
-            "steps": _int(metrics.get("steps")),
-            "average_heart_rate": _int(metrics.get("averageHeartRateBeatsPerMinute")),
-            "heart_rate_zones": _zone_minutes(metrics.get("heartRateZoneDurations") or {}),
+            "calories": optional(metrics, "caloriesKcal", float, NUMBER),
+            "steps": optional(metrics, "steps", int, NUMBER),
+            "average_heart_rate": optional(metrics, "averageHeartRateBeatsPerMinute", int, NUMBER),
+            "heart_rate_zones": _zone_minutes(optional_part(metrics, "heartRateZoneDurations")),
         },
         raw=point,
     )
@@ -56,24 +62,25 @@ def _zone_minutes(durations: dict) -> dict[str, int]:
     """TimeInHeartRateZones ({"lightTime": "600s", ...}) as minutes per zone."""
     minutes = {}
     for zone in ("light", "moderate", "vigorous", "peak"):
-        value = durations.get(f"{zone}Time")
-        if value:
-            minutes[zone] = round(_seconds(value).total_seconds() / 60)
+        seconds = optional(durations, f"{zone}Time", _seconds, DURATION)
+        if seconds is not None:
+            minutes[zone] = round(seconds.total_seconds() / 60)
     return minutes
 
 
 def sleep(point: dict) -> RecordData:
-    body = point["sleep"]
-    summary = body.get("summary") or {}
+    body = part(point, "sleep")
+    summary = optional_part(body, "summary")
+    start, end = _interval(body)
     return RecordData(
         kind="sleep",
         key=point["name"],
         values={
-            "start": _time(body["interval"]["startTime"]),
-            "end": _time(body["interval"]["endTime"]),
-            "minutes_asleep": _int(summary.get("minutesAsleep")),
+            "start": start,
+            "end": end,
+            "minutes_asleep": optional(summary, "minutesAsleep", int, NUMBER),
             "stages": {
-                s["type"].lower(): int(s.get("minutes", 0))
+                s["type"].lower(): value({"minutes": 0, **s}, "minutes", int, NUMBER)
                 for s in summary.get("stagesSummary", [])
             },
         },
@@ -82,13 +89,13 @@ def sleep(point: dict) -> RecordData:
 
 
 def weight(point: dict) -> RecordData:
-    body = point["weight"]
+    body = part(point, "weight")
     return RecordData(
         kind="body",
         key=point["name"],
         values={
-            "measured_at": _time(body["sampleTime"]["physicalTime"]),
-            "weight_kg": float(body["weightGrams"]) / 1000,
+            "measured_at": _sample_time(body),
+            "weight_kg": value(body, "weightGrams", float, NUMBER) / 1000,
             "bmi": None,
             "fat_percent": None,
         },
@@ -97,31 +104,36 @@ def weight(point: dict) -> RecordData:
 
 
 def body_fat(point: dict) -> RecordData:
-    body = point["bodyFat"]
+    body = part(point, "bodyFat")
     return RecordData(
         kind="body",
         key=point["name"],
         values={
-            "measured_at": _time(body["sampleTime"]["physicalTime"]),
+            "measured_at": _sample_time(body),
             "weight_kg": None,
             "bmi": None,
-            "fat_percent": float(body["percentage"]),
+            "fat_percent": value(body, "percentage", float, NUMBER),
         },
         raw=point,
     )
 
 
-def civil_date(value: dict) -> date:
-    return date(value["year"], value["month"], value["day"])
+def civil_date(civil: dict) -> date:
+    """A google.type.Date ({"year", "month", "day"})."""
+    numbers = [value(civil, name, int, NUMBER) for name in ("year", "month", "day")]
+    try:
+        return date(*numbers)
+    except ValueError as error:
+        raise Unreadable("date is not a date") from error
 
 
 def resting_heart_rate(point: dict) -> RecordData:
-    body = point["dailyRestingHeartRate"]
-    day = civil_date(body["date"])
+    body = part(point, "dailyRestingHeartRate")
+    day = civil_date(part(body, "date"))
     return RecordData(
         kind="heart_rate",
         key=day.isoformat(),
-        values={"date": day, "resting_heart_rate": int(body["beatsPerMinute"])},
+        values={"date": day, "resting_heart_rate": value(body, "beatsPerMinute", int, NUMBER)},
         raw=point,
     )
 
@@ -133,27 +145,35 @@ DATA_POINT = {
     "body-fat": body_fat,
     "daily-resting-heart-rate": resting_heart_rate,
 }
+KIND = {  # the kind of record each data type becomes
+    "exercise": "activity",
+    "sleep": "sleep",
+    "weight": "body",
+    "body-fat": "body",
+    "daily-resting-heart-rate": "heart_rate",
+}
+
+
+def rollup_day(point: dict) -> date:
+    """The civil day a DailyRollupDataPoint sums up."""
+    return civil_date(part(part(point, "civilStartTime"), "date"))
 
 
 def rollup_values(data_type: str, point: dict) -> dict[str, Any]:
     """The daily-summary columns one DailyRollupDataPoint fills."""
     if data_type == "steps":
-        return {"steps": int(point["steps"]["countSum"])}
+        return {"steps": value(part(point, "steps"), "countSum", int, NUMBER)}
     if data_type == "distance":
-        return {"distance_m": float(point["distance"]["millimetersSum"]) / 1000}
+        millimetres = value(part(point, "distance"), "millimetersSum", float, NUMBER)
+        return {"distance_m": millimetres / 1000}
     if data_type == "total-calories":
-        return {"calories": float(point["totalCalories"]["kcalSum"])}
+        return {"calories": value(part(point, "totalCalories"), "kcalSum", float, NUMBER)}
     if data_type == "active-minutes":
-        levels = point["activeMinutes"].get("activeMinutesRollupByActivityLevel", [])
-        return {"active_minutes": sum(int(level.get("activeMinutesSum", 0)) for level in levels)}
+        levels = part(point, "activeMinutes").get("activeMinutesRollupByActivityLevel", [])
+        return {
+            "active_minutes": sum(
+                value({"activeMinutesSum": 0, **level}, "activeMinutesSum", int, NUMBER)
+                for level in levels
+            )
+        }
     raise KeyError(data_type)
-
-
-def read(provider_name: str, reader, *args) -> Any:
-    """The reader's result; a data point we cannot read is a BadResponse, never a crash."""
-    try:
-        return reader(*args)
-    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-        raise BadResponse(
-            f"{provider_name} sent a data point we cannot read ({error!r})."
-        ) from error

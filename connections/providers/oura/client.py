@@ -33,6 +33,7 @@ from connections.providers.base import (
 from connections.providers.oauth2 import OAuth2TokenClient
 from connections.providers.oura import normalise, scopes
 from connections.providers.oura.subscriptions import WebhookSubscriptions
+from connections.providers.reading import RecordReader
 
 COLLECTIONS = {"activities": "workout", "sleep": "sleep"}  # paged through the import loop
 FEED_SCOPES = {"activities": scopes.WORKOUT, "sleep": scopes.DAILY, "daily": scopes.DAILY}
@@ -96,12 +97,14 @@ class OuraClient(WebhookSubscriptions, OAuth2TokenClient):
             scope=FEED_SCOPES[feed],
         )
         reader = normalise.workout if feed == "activities" else normalise.sleep
-        records = [normalise.read(self.name, reader, d) for d in self._documents(body)]
+        reading = RecordReader(kind="activity" if feed == "activities" else "sleep")
+        records = reading.each(reader, self._documents(body))
         next_token = body.get("next_token")
         return FeedPage(
-            records=[r for r in records if r is not None],
+            records=records,
             next_token=str(next_token) if next_token else None,
             api_calls=1,
+            unreadable=reading.unreadable,
         )
 
     @staticmethod
@@ -142,6 +145,7 @@ class OuraClient(WebhookSubscriptions, OAuth2TokenClient):
         """The days of the window, each merged from Oura's three daily documents."""
         days: dict = {}
         calls = 0
+        reading = RecordReader(kind="daily")
         for collection in normalise.DAILY_COLLECTIONS:
             # Reference: https://cloud.ouraring.com/v2/docs#tag/Daily-Activity-Routes (and
             # #tag/Daily-Sleep-Routes, #tag/Daily-Readiness-Routes)
@@ -153,13 +157,19 @@ class OuraClient(WebhookSubscriptions, OAuth2TokenClient):
             )
             calls += used
             for document in documents:
-                day = normalise.read(self.name, normalise.day_of, document)
-                days.setdefault(day, {})[collection] = document
+                day = reading.one(normalise.day_of, document, raw=document)
+                if day is not None:
+                    days.setdefault(day, {})[collection] = document
         records = [
-            normalise.read(self.name, normalise.daily, day, parts)
+            reading.one(normalise.daily, day, parts, raw=parts, key=day.isoformat())
             for day, parts in sorted(days.items())
         ]
-        return FeedPage(records=records, next_token=None, api_calls=calls)
+        return FeedPage(
+            records=[r for r in records if r is not None],
+            next_token=None,
+            api_calls=calls,
+            unreadable=reading.unreadable,
+        )
 
     @method_decorator(sensitive_variables())
     def _heart_rate(
@@ -181,14 +191,16 @@ class OuraClient(WebhookSubscriptions, OAuth2TokenClient):
             scope=scopes.HEARTRATE,
             limit=MAX_HEART_RATE_PAGES,
         )
-        records = normalise.read(
-            self.name,
-            lambda: normalise.resting_heart_rates(
-                samples, first=first.date(), last=(until - timedelta(days=1)).date()
-            ),
+        reading = RecordReader(kind="heart_rate", id_field="timestamp")
+        records = normalise.resting_heart_rates(
+            reading.each(normalise.asleep_sample, samples),
+            first=first.date(),
+            last=(until - timedelta(days=1)).date(),
         )
         next_token = _token({"from": until.isoformat()}) if until < last else None
-        return FeedPage(records=records, next_token=next_token, api_calls=calls)
+        return FeedPage(
+            records=records, next_token=next_token, api_calls=calls, unreadable=reading.unreadable
+        )
 
     @method_decorator(sensitive_variables())
     def api_get(

@@ -1,6 +1,9 @@
 """Oura API v2 documents -> Tendon records. Shapes and units from Oura's OpenAPI document
 (https://cloud.ouraring.com/v2/docs): energy in kilocalories, distances in metres, durations in
 seconds ("unless otherwise specified"), heart rate in beats per minute.
+
+A value that cannot be read raises Unreadable naming it (providers/reading.py): the client sets
+that document (or sample) aside and stores the rest.
 """
 
 from __future__ import annotations
@@ -8,7 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from connections.providers.base import BadResponse, RecordData
+from connections.providers.base import RecordData
+from connections.providers.reading import optional, value
 
 # PublicSleepType: "deleted" (by the person) and "rest" (falsely detected, rejected by the
 # person) are not sleep; leaving them out lets a re-read delete them.
@@ -17,6 +21,7 @@ NOT_SLEEP = {"deleted", "rest"}
 # heart rate (Oura's own "lowest heart rate" of a sleep period is the same idea).
 RESTING_SOURCES = {"sleep"}
 DAILY_COLLECTIONS = ("daily_activity", "daily_sleep", "daily_readiness")
+TIME, NUMBER = "a time", "a number"
 
 
 def moment(value: Any) -> datetime:
@@ -27,8 +32,8 @@ def moment(value: Any) -> datetime:
     return parsed
 
 
-def _minutes(seconds: Any) -> int | None:
-    return None if seconds is None else round(float(seconds) / 60)
+def _minutes(seconds: Any) -> int:
+    return round(float(seconds) / 60)
 
 
 def daily(day: date, parts: dict[str, dict]) -> RecordData:
@@ -41,7 +46,10 @@ def daily_values(day: date, parts: dict[str, dict]) -> dict[str, Any]:
     """The day's columns, read from its documents by type (the record's raw payload): the same
     reading for a day just fetched and for one stored before a column existed."""
     activity = parts.get("daily_activity") or {}
-    active_seconds = [activity.get("medium_activity_time"), activity.get("high_activity_time")]
+    active_seconds = [
+        optional(activity, name, float, NUMBER)
+        for name in ("medium_activity_time", "high_activity_time")
+    ]
     return {
         "date": day,
         "steps": activity.get("steps"),
@@ -63,7 +71,7 @@ def sleep(document: dict) -> RecordData | None:
     if document.get("type") in NOT_SLEEP:
         return None
     stages = {
-        stage: _minutes(document.get(field))
+        stage: optional(document, field, _minutes, NUMBER)
         for stage, field in (
             ("deep", "deep_sleep_duration"),
             ("light", "light_sleep_duration"),
@@ -72,15 +80,15 @@ def sleep(document: dict) -> RecordData | None:
         )
         if document.get(field) is not None
     }
-    asleep = _minutes(document.get("total_sleep_duration"))
+    asleep = optional(document, "total_sleep_duration", _minutes, NUMBER)
     if asleep is None and all(s in stages for s in ("deep", "light", "rem")):
         asleep = stages["deep"] + stages["light"] + stages["rem"]  # Oura left the total out
     return RecordData(
         kind="sleep",
         key=str(document["id"]),
         values={
-            "start": moment(document["bedtime_start"]),
-            "end": moment(document["bedtime_end"]),
+            "start": value(document, "bedtime_start", moment, TIME),
+            "end": value(document, "bedtime_end", moment, TIME),
             "minutes_asleep": asleep,
             "stages": stages,
         },
@@ -91,7 +99,8 @@ def sleep(document: dict) -> RecordData | None:
 def workout(document: dict) -> RecordData:
     """A workout (PublicWorkout). An end before the start (Oura's own example has one) leaves
     the duration unknown rather than negative."""
-    start, end = moment(document["start_datetime"]), moment(document["end_datetime"])
+    start = value(document, "start_datetime", moment, TIME)
+    end = value(document, "end_datetime", moment, TIME)
     return RecordData(
         kind="activity",
         key=str(document["id"]),
@@ -110,35 +119,34 @@ def workout(document: dict) -> RecordData:
     )
 
 
-def resting_heart_rates(samples: list[dict], *, first: date, last: date) -> list[RecordData]:
-    """Per UTC day in [first, last], the lowest heart rate measured asleep
-    (PublicHeartRateRow: bpm, source, timestamp in UTC, one sample per 5 minutes)."""
-    lowest: dict[date, dict] = {}
-    for sample in samples:
-        if sample.get("source") not in RESTING_SOURCES:
-            continue
-        bpm = int(sample["bpm"])
-        day = moment(sample["timestamp"]).date()
-        if first <= day <= last and (day not in lowest or bpm < int(lowest[day]["bpm"])):
-            lowest[day] = sample
+def asleep_sample(sample: dict) -> tuple[date, int, dict] | None:
+    """A heart rate sample (PublicHeartRateRow: bpm, source, timestamp in UTC) measured asleep,
+    as (its UTC day, its bpm, the sample); None for one measured awake."""
+    if sample.get("source") not in RESTING_SOURCES:
+        return None
+    day = value(sample, "timestamp", moment, TIME).date()
+    return day, value(sample, "bpm", int, NUMBER), sample
+
+
+def resting_heart_rates(
+    samples: list[tuple[date, int, dict]], *, first: date, last: date
+) -> list[RecordData]:
+    """Per UTC day in [first, last], the lowest heart rate measured asleep (asleep_sample's
+    readings; one sample per 5 minutes)."""
+    lowest: dict[date, tuple[int, dict]] = {}
+    for day, bpm, sample in samples:
+        if first <= day <= last and (day not in lowest or bpm < lowest[day][0]):
+            lowest[day] = (bpm, sample)
     return [
         RecordData(
             kind="heart_rate",
             key=day.isoformat(),
-            values={"date": day, "resting_heart_rate": int(sample["bpm"])},
+            values={"date": day, "resting_heart_rate": bpm},
             raw={"lowest_sleeping_sample": sample},
         )
-        for day, sample in sorted(lowest.items())
+        for day, (bpm, sample) in sorted(lowest.items())
     ]
 
 
 def day_of(document: dict) -> date:
-    return date.fromisoformat(str(document["day"]))
-
-
-def read(provider_name: str, reader, *args) -> Any:
-    """The reader's result; a document we cannot read is a BadResponse, never a crash."""
-    try:
-        return reader(*args)
-    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-        raise BadResponse(f"{provider_name} sent a document we cannot read ({error!r}).") from error
+    return value(document, "day", lambda day: date.fromisoformat(str(day)), "a date")

@@ -33,6 +33,7 @@ from connections.providers.base import (
 from connections.providers.oauth2 import OAuth2TokenClient
 from connections.providers.polar import normalise
 from connections.providers.polar.scopes import CONSENTS_ACTION
+from connections.providers.reading import RecordReader
 
 # Range-less lists are read once per run, in the window that reaches the present: earlier
 # windows of the same run would only read the same list again.
@@ -41,14 +42,21 @@ DAILY_MAX_DAYS = 28  # Reference: swagger.yaml, Daily activity ("maximum range .
 DAILY_HISTORY_DAYS = 364  # "From date cannot be older than 365 days from today" (one day spare)
 QUARTER_HOUR = timedelta(minutes=15)
 
-# feed -> (path, the key that holds the list, or None when the body is the list; the reader)
+# feed -> (path, the key that holds the list, or None when the body is the list; the reader;
+# the kind of record; the item's own id, under which one that cannot be read is set aside)
 LISTS = {
     # Reference: https://www.polar.com/accesslink-api/#list-exercises
-    "activities": ("/v3/exercises", None, normalise.exercise),
+    "activities": ("/v3/exercises", None, normalise.exercise, "activity", "id"),
     # Reference: https://www.polar.com/accesslink-api/#list-nights
-    "sleep": ("/v3/users/sleep", "nights", normalise.sleep),
+    "sleep": ("/v3/users/sleep", "nights", normalise.sleep, "sleep", "date"),
     # Reference: https://www.polar.com/accesslink-api/#list-nightly-recharges
-    "heart_rate": ("/v3/users/nightly-recharge", "recharges", normalise.nightly_recharge),
+    "heart_rate": (
+        "/v3/users/nightly-recharge",
+        "recharges",
+        normalise.nightly_recharge,
+        "heart_rate",
+        "date",
+    ),
 }
 
 
@@ -161,19 +169,27 @@ class PolarClient(OAuth2TokenClient):
         if feed == "body":
             # Reference: swagger.yaml, tag "Physical info" (GET /v3/users/physical-info)
             body = self._get("/v3/users/physical-info", access_token=access_token)
-            record = normalise.read(self.name, normalise.physical_info, body) if body else None
-            return FeedPage(records=[record] if record else [], next_token=None, api_calls=1)
+            if body is not None and not isinstance(body, dict):
+                raise BadResponse(f"{self.name} sent physical info in a shape we cannot read.")
+            reading = RecordReader(kind="body")
+            records = reading.each(normalise.physical_info, [body] if body else [])
+            return FeedPage(
+                records=records, next_token=None, api_calls=1, unreadable=reading.unreadable
+            )
         if feed not in LISTS:
             raise BadResponse(f"{self.name} has no {feed} feed in Tendon.")
-        path, key, reader = LISTS[feed]
+        path, key, reader, kind, id_field = LISTS[feed]
         body = self._get(path, access_token=access_token)
         items = (body.get(key) if isinstance(body, dict) else None) if key else body
         if body is None:
             items = []  # 204: nothing yet
-        if not isinstance(items, list):
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise BadResponse(f"{self.name} sent {path} in a shape we cannot read.")
-        records = [normalise.read(self.name, reader, item) for item in items]
-        return FeedPage(records=records, next_token=None, api_calls=1)
+        reading = RecordReader(kind=kind, id_field=id_field)
+        records = reading.each(reader, items)
+        return FeedPage(
+            records=records, next_token=None, api_calls=1, unreadable=reading.unreadable
+        )
 
     @method_decorator(sensitive_variables())
     def _daily(self, *, access_token: str, start: datetime, end: datetime, token: str | None):
@@ -193,11 +209,14 @@ class PolarClient(OAuth2TokenClient):
             params={"from": first.isoformat(), "to": upto.isoformat()},
         )
         items = body if body is not None else []
-        if not isinstance(items, list):
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise BadResponse(f"{self.name} sent daily activity in a shape we cannot read.")
-        records = [normalise.read(self.name, normalise.activity_day, item) for item in items]
+        reading = RecordReader(kind="daily", id_field="start_time")
+        records = reading.each(normalise.activity_day, items)
         more = (upto + timedelta(days=1)).isoformat() if upto < last else None
-        return FeedPage(records=records, next_token=more, api_calls=1)
+        return FeedPage(
+            records=records, next_token=more, api_calls=1, unreadable=reading.unreadable
+        )
 
     @method_decorator(sensitive_variables())
     def revoke(self, *, access_token: str, refresh_token: str, account_uid: str) -> None:

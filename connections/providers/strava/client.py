@@ -31,6 +31,7 @@ from connections.providers.base import (
     send,
 )
 from connections.providers.oauth2 import OAuth2TokenClient
+from connections.providers.reading import RecordReader
 from connections.providers.strava import normalise
 from connections.providers.strava.scopes import ACTIVITY_READ_ALL
 from connections.services.pacing import window_bounds
@@ -162,8 +163,16 @@ class StravaClient(OAuth2TokenClient):
                 return FeedPage(records=[], next_token=None, api_calls=0)
             # Reference: https://developers.strava.com/docs/reference/#api-Athletes-getLoggedInAthlete
             body = self._get("/v3/athlete", access_token=access_token)
-            record = normalise.read(self.name, normalise.athlete_weight, body)
-            return FeedPage(records=[record] if record else [], next_token=None, api_calls=1)
+            if not isinstance(body, dict):
+                raise BadResponse(f"{self.name} sent a profile that is not an object.")
+            reading = RecordReader(kind="body")
+            record = reading.one(normalise.athlete_weight, body, raw=normalise.athlete_raw(body))
+            return FeedPage(
+                records=[record] if record else [],
+                next_token=None,
+                api_calls=1,
+                unreadable=reading.unreadable,
+            )
         if feed != "activities":
             raise BadResponse(f"{self.name} has no {feed} feed in Tendon.")
         page = int(token) if token and token.isdigit() else 1
@@ -178,12 +187,18 @@ class StravaClient(OAuth2TokenClient):
                 "per_page": PER_PAGE,
             },
         )
-        if not isinstance(items, list):
-            raise BadResponse(f"{self.name} sent activities that are not a list.")
-        records = [normalise.read(self.name, normalise.activity, item) for item in items]
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise BadResponse(f"{self.name} sent activities that are not a list of objects.")
+        reading = RecordReader(kind="activity")
+        records = reading.each(normalise.activity, items)
         # A short page is not the last one (https://developers.strava.com/docs/#pagination):
         # only an empty page is.
-        return FeedPage(records=records, next_token=str(page + 1) if items else None, api_calls=1)
+        return FeedPage(
+            records=records,
+            next_token=str(page + 1) if items else None,
+            api_calls=1,
+            unreadable=reading.unreadable,
+        )
 
     @method_decorator(sensitive_variables())
     def revoke(self, *, access_token: str, refresh_token: str, account_uid: str) -> None:

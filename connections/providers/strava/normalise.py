@@ -4,6 +4,8 @@ Shapes and units: SummaryActivity / DetailedAthlete of https://developers.strava
 (activity.json, athlete.json): distance in metres, moving_time and elapsed_time in seconds,
 start_date in UTC (start_date_local is wall-clock time mislabelled with a "Z": not used),
 kilojoules = work done (rides only; not calories), weight in kilograms (0: not set).
+A value that cannot be read raises Unreadable naming it (providers/reading.py): the client sets
+that activity aside and stores the rest.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connections.providers.base import BadResponse, RecordData
+from connections.providers.base import RecordData
+from connections.providers.reading import optional, value
 
 # Strava's sport types that have a name Tendon's other providers already use.
 SPORT_TYPES = {
@@ -23,6 +26,8 @@ SPORT_TYPES = {
     "Swim": "SWIMMING",
 }
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+ATHLETE_FIELDS = ("id", "weight", "updated_at")  # what a weight keeps of the profile
+TIME, NUMBER, SECONDS = "a time", "a number", "a number of seconds"
 
 
 def _time(value: str) -> datetime:
@@ -36,17 +41,19 @@ def activity_type(item: dict) -> str:
     return SPORT_TYPES.get(sport) or CAMEL.sub("_", sport).upper()
 
 
-def _seconds(value: Any) -> timedelta | None:
-    """A time Strava gives in whole seconds; None when absent."""
-    return None if value in (None, "") else timedelta(seconds=int(value))
+def _seconds(seconds: Any) -> timedelta:
+    """A time Strava gives in whole seconds."""
+    return timedelta(seconds=int(seconds))
 
 
-def _positive(value: Any) -> float | None:
+def _positive(quantity: Any) -> float | None:
     """A quantity Strava gives as 0 when it has none (manual activities, no distance)."""
-    if value in (None, ""):
-        return None
-    number = float(value)
+    number = float(quantity)
     return number if number > 0 else None
+
+
+def _id(number: Any) -> str:
+    return str(int(number))
 
 
 def activity(item: dict) -> RecordData:
@@ -54,20 +61,23 @@ def activity(item: dict) -> RecordData:
     finish, pauses included, as every provider's), the moving time is kept beside it;
     kilojoules (work, not energy burned) stay in the raw payload. The list carries no
     calories: only the detailed activity does, at one request each (not spent)."""
-    heart_rate = item.get("average_heartrate") if item.get("has_heartrate") else None
+    heart_rate = (
+        optional(item, "average_heartrate", float, NUMBER) if item.get("has_heartrate") else None
+    )
     return RecordData(
         kind="activity",
-        key=str(int(item["id"])),
+        key=value(item, "id", _id, NUMBER),
         values={
             "activity_type": activity_type(item),
             "name": str(item.get("name") or "").strip() or activity_type(item).title(),
-            "start": _time(item["start_date"]),
-            "duration": _seconds(item.get("elapsed_time")),
-            "moving_time": _seconds(item.get("moving_time")),
-            "distance_m": _positive(item.get("distance")),
-            "calories": _positive(item.get("calories")),  # given on a detailed activity only
+            "start": value(item, "start_date", _time, TIME),
+            "duration": optional(item, "elapsed_time", _seconds, SECONDS),
+            "moving_time": optional(item, "moving_time", _seconds, SECONDS),
+            "distance_m": optional(item, "distance", _positive, NUMBER),
+            # given on a detailed activity only
+            "calories": optional(item, "calories", _positive, NUMBER),
             "steps": None,
-            "average_heart_rate": round(float(heart_rate)) if heart_rate else None,
+            "average_heart_rate": round(heart_rate) if heart_rate else None,
             "heart_rate_zones": {},
         },
         raw=item,
@@ -77,21 +87,18 @@ def activity(item: dict) -> RecordData:
 def athlete_weight(item: dict) -> RecordData | None:
     """The weight the athlete keeps on Strava (kg), dated by the profile's last change; None
     when they keep none. Strava keeps no history: each change seen becomes one measurement."""
-    weight = _positive(item.get("weight"))
+    weight = optional(item, "weight", _positive, NUMBER)
     if weight is None or not item.get("updated_at"):
         return None
-    measured = _time(item["updated_at"])
+    measured = value(item, "updated_at", _time, TIME)
     return RecordData(
         kind="body",
         key=f"athlete-{measured.isoformat()}",
         values={"measured_at": measured, "weight_kg": weight, "bmi": None, "fat_percent": None},
-        raw={k: item.get(k) for k in ("id", "weight", "updated_at")},  # not the whole profile
+        raw=athlete_raw(item),
     )
 
 
-def read(provider_name: str, reader, item: Any) -> Any:
-    """The reader's result; an item we cannot read is a BadResponse, never a crash."""
-    try:
-        return reader(item)
-    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-        raise BadResponse(f"{provider_name} sent a record we cannot read ({error!r}).") from error
+def athlete_raw(item: dict) -> dict:
+    """What a weight keeps of the athlete's profile: never the whole profile."""
+    return {k: item.get(k) for k in ATHLETE_FIELDS}

@@ -35,11 +35,13 @@ from connections.providers.base import (
     send,
 )
 from connections.providers.oauth2 import OAuth2TokenClient
+from connections.providers.reading import RecordReader
 from connections.providers.whoop import normalise, scopes
 
 PAGE_SIZE = 25  # WHOOP's maximum `limit`
 COLLECTIONS = {"activities": "/v2/activity/workout", "sleep": "/v2/activity/sleep"}
 READERS = {"activities": normalise.workout, "sleep": normalise.sleep}
+KINDS = {"activities": "activity", "sleep": "sleep"}
 FEED_SCOPES = {
     "activities": scopes.WORKOUT,
     "sleep": scopes.SLEEP,
@@ -118,8 +120,14 @@ class WhoopClient(OAuth2TokenClient):
             params=self._window(start, end, token),
             scope=FEED_SCOPES[feed],
         )
-        records = [normalise.read(self.name, READERS[feed], r) for r in self._records(body)]
-        return FeedPage(records=records, next_token=self._next(body), api_calls=1)
+        reading = RecordReader(kind=KINDS[feed])
+        records = reading.each(READERS[feed], self._records(body))
+        return FeedPage(
+            records=records,
+            next_token=self._next(body),
+            api_calls=1,
+            unreadable=reading.unreadable,
+        )
 
     @staticmethod
     def _window(start: datetime, end: datetime, token: str | None) -> dict[str, str]:
@@ -176,17 +184,24 @@ class WhoopClient(OAuth2TokenClient):
             scope=scopes.RECOVERY,
         )
         by_cycle = {r.get("cycle_id"): r for r in recoveries}
+        reading = RecordReader(kind="daily")
         days: dict = {}
         for cycle in cycles:
-            day = normalise.read(self.name, normalise.cycle_day, cycle)
-            if first <= day <= last:
+            day = reading.one(normalise.cycle_day, cycle, raw=cycle)
+            if day is not None and first <= day <= last:
                 days.setdefault(day, []).append(cycle)
-        records = [
-            record
-            for day, filed in sorted(days.items())
-            for record in normalise.read(self.name, normalise.daily, day, filed, by_cycle)
-        ]
-        return FeedPage(records=records, next_token=None, api_calls=cycle_calls + recovery_calls)
+        records = []
+        for day, filed in sorted(days.items()):
+            raw = {"cycles": filed}
+            key = day.isoformat()
+            read = reading.one(normalise.daily, day, filed, by_cycle, raw=raw, key=key)
+            records += read or []
+        return FeedPage(
+            records=records,
+            next_token=None,
+            api_calls=cycle_calls + recovery_calls,
+            unreadable=reading.unreadable,
+        )
 
     @method_decorator(sensitive_variables())
     def _body(self, *, access_token: str, end: datetime) -> FeedPage:
@@ -204,8 +219,14 @@ class WhoopClient(OAuth2TokenClient):
         )
         if body is None:
             return FeedPage(records=[], next_token=None, api_calls=1)
-        record = normalise.read(self.name, normalise.body, body, seen_at=now)
-        return FeedPage(records=[record], next_token=None, api_calls=1)
+        reading = RecordReader(kind="body")
+        record = reading.one(normalise.body, body, seen_at=now, raw=body)
+        return FeedPage(
+            records=[record] if record else [],
+            next_token=None,
+            api_calls=1,
+            unreadable=reading.unreadable,
+        )
 
     def _remember(self, response: requests.Response, *args, **kwargs) -> None:
         self._last_response = response  # a 429's headers, which send() does not pass on

@@ -5,6 +5,9 @@ provider), durations in milliseconds, heart rate in beats per minute, distances 
 A record WHOOP has not scored yet (`PENDING_SCORE`) or cannot score (`UNSCORABLE`) has no
 `score`: it is stored with what it has, and updated when the import's trailing window reads it
 again scored.
+
+A value that cannot be read raises Unreadable naming it (providers/reading.py): the client sets
+that record (or day) aside and stores the rest.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from connections.providers.base import BadResponse, RecordData
+from connections.providers.base import RecordData
+from connections.providers.reading import optional, value
 
 KJ_PER_KCAL = 4.184
 # WHOOP's six zones (ZoneDurations, % of max heart rate: 0 <50, 1 50-60, 2 60-70, 3 70-80,
@@ -33,6 +37,7 @@ STAGES = {  # SleepStageSummary (milliseconds) -> Tendon's stage names
 # WHOOP's day (a cycle) starts when the person falls asleep; it is filed under the day its
 # waking hours fall on: its start plus 12 hours, in its own time zone. WHOOP says nothing here.
 DAY_SHIFT = timedelta(hours=12)
+TIME, NUMBER = "a time", "a number"
 
 
 def moment(value: Any) -> datetime:
@@ -42,8 +47,8 @@ def moment(value: Any) -> datetime:
     return parsed
 
 
-def kcal(kilojoules: Any) -> float | None:
-    return None if kilojoules is None else float(kilojoules) / KJ_PER_KCAL
+def kcal(kilojoules: Any) -> float:
+    return float(kilojoules) / KJ_PER_KCAL
 
 
 def _minutes(milliseconds: Any) -> int:
@@ -63,12 +68,12 @@ def _offset(value: Any) -> timezone:
 def workout(record: dict) -> RecordData:
     """A WorkoutV2."""
     score = record.get("score") or {}
-    start, end = moment(record["start"]), moment(record["end"])
+    start, end = value(record, "start", moment, TIME), value(record, "end", moment, TIME)
     zones: dict[str, int] = {}
     for field, zone in ZONES.items():
-        milliseconds = (score.get("zone_durations") or {}).get(field)
-        if milliseconds:
-            zones[zone] = zones.get(zone, 0) + _minutes(milliseconds)
+        minutes = optional(score.get("zone_durations") or {}, field, _minutes, NUMBER)
+        if minutes:
+            zones[zone] = zones.get(zone, 0) + minutes
     sport = str(record["sport_name"])
     return RecordData(
         kind="activity",
@@ -79,7 +84,7 @@ def workout(record: dict) -> RecordData:
             "start": start,
             "duration": end - start if end >= start else None,
             "distance_m": score.get("distance_meter"),  # metres
-            "calories": kcal(score.get("kilojoule")),
+            "calories": optional(score, "kilojoule", kcal, NUMBER),
             "steps": None,
             "average_heart_rate": score.get("average_heart_rate"),  # bpm
             "heart_rate_zones": {z: m for z, m in zones.items() if m},
@@ -92,7 +97,9 @@ def sleep(record: dict) -> RecordData:
     """A Sleep (naps included: they are sleep too)."""
     summary = (record.get("score") or {}).get("stage_summary") or {}
     stages = {
-        stage: _minutes(summary[field]) for stage, field in STAGES.items() if field in summary
+        stage: value(summary, field, _minutes, NUMBER)
+        for stage, field in STAGES.items()
+        if field in summary
     }
     asleep = (
         stages["deep"] + stages["light"] + stages["rem"]
@@ -103,8 +110,8 @@ def sleep(record: dict) -> RecordData:
         kind="sleep",
         key=str(record["id"]),
         values={
-            "start": moment(record["start"]),
-            "end": moment(record["end"]),
+            "start": value(record, "start", moment, TIME),
+            "end": value(record, "end", moment, TIME),
             "minutes_asleep": asleep,
             "stages": stages,
         },
@@ -113,7 +120,8 @@ def sleep(record: dict) -> RecordData:
 
 
 def cycle_day(cycle: dict) -> date:
-    local = moment(cycle["start"]).astimezone(_offset(cycle.get("timezone_offset")))
+    offset = optional(cycle, "timezone_offset", _offset, "a UTC offset") or UTC
+    local = value(cycle, "start", moment, TIME).astimezone(offset)
     return (local + DAY_SHIFT).date()
 
 
@@ -135,7 +143,9 @@ def daily(day: date, cycles: list[dict], recoveries: dict) -> list[RecordData]:
                 key=day.isoformat(),
                 values={
                     "date": day,
-                    "resting_heart_rate": round(float(scored[0]["score"]["resting_heart_rate"])),
+                    "resting_heart_rate": round(
+                        value(scored[0]["score"], "resting_heart_rate", float, NUMBER)
+                    ),
                 },
                 raw={"recovery": scored[0]},
             )
@@ -150,8 +160,9 @@ def daily_values(day: date, raw: dict) -> dict[str, Any]:
     does not, so the day keeps its highest; recovery and heart rate variability are the first
     scored recovery's (the morning's)."""
     cycles = [c.get("score") or {} for c in raw["cycles"]]
-    energy = [kcal(score["kilojoule"]) for score in cycles if score]
-    strains = [float(score["strain"]) for score in cycles if score.get("strain") is not None]
+    energy = [value(score, "kilojoule", kcal, NUMBER) for score in cycles if score]
+    strains = [optional(score, "strain", float, NUMBER) for score in cycles]
+    strains = [strain for strain in strains if strain is not None]
     recovered = [
         r["score"]
         for r in raw["recoveries"]
@@ -165,15 +176,16 @@ def daily_values(day: date, raw: dict) -> dict[str, Any]:
         "distance_m": None,
         "active_minutes": None,
         "strain": max(strains) if strains else None,
-        "recovery_score": recovery.get("recovery_score"),  # per cent
-        "hrv_ms": recovery.get("hrv_rmssd_milli"),  # RMSSD, milliseconds
+        "recovery_score": optional(recovery, "recovery_score", float, NUMBER),  # per cent
+        "hrv_ms": optional(recovery, "hrv_rmssd_milli", float, NUMBER),  # RMSSD, milliseconds
     }
 
 
 def body(measurement: dict, *, seen_at: datetime) -> RecordData:
     """A UserBodyMeasurement. WHOOP gives no time: a weight is stored when Tendon first sees
     it (its key is the measurement itself, so an unchanged one is not stored again)."""
-    weight, height = float(measurement["weight_kilogram"]), float(measurement["height_meter"])
+    weight = value(measurement, "weight_kilogram", float, NUMBER)
+    height = value(measurement, "height_meter", float, NUMBER)
     return RecordData(
         kind="body",
         key=f"weight-{weight:.4f}kg-height-{height:.4f}m",
@@ -185,11 +197,3 @@ def body(measurement: dict, *, seen_at: datetime) -> RecordData:
         },
         raw=measurement,
     )
-
-
-def read(provider_name: str, reader, *args, **kwargs) -> Any:
-    """The reader's result; a record we cannot read is a BadResponse, never a crash."""
-    try:
-        return reader(*args, **kwargs)
-    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-        raise BadResponse(f"{provider_name} sent a record we cannot read ({error!r}).") from error

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -26,21 +26,17 @@ from connections.providers.base import (
     Identity,
     ProviderUnavailable,
     RateLimited,
-    RecordData,
     TokenSet,
     json_object,
     send,
 )
 from connections.providers.oauth2 import OAuth2TokenClient
+from connections.providers.reading import RecordReader
+from connections.providers.withings import normalise
 
-# Reference: https://developer.withings.com/api-reference/#tag/measure (meastype)
-WEIGHT, FAT_RATIO = 1, 6
 # Reference: https://developer.withings.com/api-reference/#tag/response-status
 AUTHENTICATION_FAILED = {100, 101, 102, 200, 401}
 TOO_MANY_REQUESTS = 601
-# A measure is value × 10^unit; real units are small (-3 for kg in grams): a huge exponent is an
-# attack on our memory, not a weight.
-MAX_UNIT_EXPONENT = 30
 UNKNOWN_ERROR = 2555
 
 
@@ -60,14 +56,15 @@ class WithingsClient(OAuth2TokenClient):
                 f"{self.config.api_url.rstrip('/')}/measure",
                 {
                     "action": "getmeas",
-                    "meastypes": f"{WEIGHT},{FAT_RATIO}",
+                    "meastypes": f"{normalise.WEIGHT},{normalise.FAT_RATIO}",
                     "category": "1",
                     "lastupdate": str(int(start.timestamp())),
                     "offset": offset,
                 },
                 access_token=access_token,
             )
-            records = [self._read(self._measure_group, g) for g in body.get("measuregrps") or []]
+            reading = RecordReader(kind="body", id_field="grpid")
+            records = reading.each(normalise.measure_group, self._items(body, "measuregrps"))
         elif feed == "daily":
             # Reference: https://developer.withings.com/api-reference/#tag/measure/operation/measurev2-getactivity
             body = self.call(
@@ -81,59 +78,24 @@ class WithingsClient(OAuth2TokenClient):
                 },
                 access_token=access_token,
             )
-            records = [self._read(self._activity_day, a) for a in body.get("activities") or []]
+            reading = RecordReader(kind="daily", id_field="date")
+            records = reading.each(normalise.activity_day, self._items(body, "activities"))
         else:
             raise BadResponse(f"{self.name} has no {feed} feed in Tendon.")
         more = bool(body.get("more"))
         return FeedPage(
-            records=records, next_token=str(body.get("offset", 0)) if more else None, api_calls=1
+            records=records,
+            next_token=str(body.get("offset", 0)) if more else None,
+            api_calls=1,
+            unreadable=reading.unreadable,
         )
 
-    def _read(self, reader, item: dict) -> RecordData:
-        try:
-            return reader(item)
-        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
-            raise BadResponse(f"{self.name} sent a record we cannot read ({error!r}).") from error
-
-    @staticmethod
-    def _scaled(measure: dict) -> float:
-        """value × 10^unit (Withings' fixed-point numbers), refusing exponents no scale uses."""
-        unit = int(measure["unit"])
-        if abs(unit) > MAX_UNIT_EXPONENT:
-            raise ValueError(f"unit exponent {unit} is out of range")
-        return float(measure["value"]) * 10.0**unit
-
-    @classmethod
-    def _measure_group(cls, group: dict) -> RecordData:
-        values = {m["type"]: cls._scaled(m) for m in group["measures"]}
-        return RecordData(
-            kind="body",
-            key=str(group["grpid"]),
-            values={
-                "measured_at": datetime.fromtimestamp(int(group["date"]), tz=UTC),
-                "weight_kg": values.get(WEIGHT),
-                "bmi": None,
-                "fat_percent": values.get(FAT_RATIO),
-            },
-            raw=group,
-        )
-
-    @staticmethod
-    def _activity_day(day: dict) -> RecordData:
-        moderate, intense = day.get("moderate") or 0, day.get("intense") or 0
-        civil_day = datetime.strptime(day["date"], "%Y-%m-%d").date()
-        return RecordData(
-            kind="daily",
-            key=civil_day.isoformat(),
-            values={
-                "date": civil_day,
-                "steps": day.get("steps"),
-                "calories": day.get("totalcalories"),
-                "distance_m": day.get("distance"),
-                "active_minutes": int((moderate + intense) // 60),
-            },
-            raw=day,
-        )
+    def _items(self, body: dict, name: str) -> list[dict]:
+        """The answer's list of items (none when it left the list out)."""
+        items = body.get(name) or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise BadResponse(f"{self.name} sent {name} that is not a list of objects.")
+        return items
 
     @method_decorator(sensitive_variables())
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:

@@ -8,7 +8,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from connections.models import Connection, ConnectionEvent, Credential, ImportRun
+from connections.models import (
+    Connection,
+    ConnectionEvent,
+    Credential,
+    ImportRun,
+    SetAsideRecord,
+)
 from connections.selectors import connection_status
 from records.models import Activity
 from tests.conftest import GOOGLE, fixture_json, page_text
@@ -202,16 +208,18 @@ def test_missing_scope_stops_only_that_feed(activities, user, http, run_import):
     assert Credential.objects.get().status == Credential.Status.ACTIVE
 
 
-def test_malformed_data_point_fails_the_run_and_stores_nothing(activities, http, run_import):
+def test_a_malformed_data_point_is_set_aside_and_the_rest_of_the_page_stored(
+    settings, activities, http, run_import
+):
+    settings.IMPORT_BACKFILL_DAYS = 5  # one window: the page is served once
     page = fixture_json("google_health", "exercise_page")
     page["dataPoints"].append({"name": "users/x/dataTypes/exercise/dataPoints/2", "exercise": {}})
     http.add("GET", EXERCISE, json=page)
 
     run = run_import(activities)
 
-    assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "bad_response")
-    assert "cannot read" in run.error_message
-    assert not Activity.objects.exists()
+    assert (run.outcome, run.created_count, run.skipped_count) == (ImportRun.Outcome.OK, 1, 1)
+    assert "interval is missing" in SetAsideRecord.objects.get().reason
     assert Credential.objects.get().status == Credential.Status.ACTIVE
 
 

@@ -1,5 +1,6 @@
 """One odd record never kills its feed: values are fitted to Tendon's columns, a record that
-cannot be stored is set aside for support, and the rest of the page is stored (issue 9)."""
+cannot be read or stored is set aside for support, and the rest of the page is stored (issue 9).
+Only a page that is garbage as a whole fails the run."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import pytest
 from django.db import connection as db
 
 from connections.models import Connection, Credential, ImportRun, SetAsideRecord
-from records.models import Activity, BodyMeasurement
+from records.models import Activity, BodyMeasurement, DailySummary
 from tests.conftest import GOOGLE, WITHINGS, fixture_json, page_text
 
 pytestmark = pytest.mark.django_db
 EXERCISE = GOOGLE["api_url"] + "/v4/users/me/dataTypes/exercise/dataPoints"
+ROLLUP = GOOGLE["api_url"] + "/v4/users/me/dataTypes/{}/dataPoints:dailyRollUp"
 YEAR_ONE = {"interval": {"startTime": "0001-01-01T00:00:00Z", "endTime": "0001-01-01T01:00:00Z"}}
 
 
@@ -149,22 +151,54 @@ def test_support_sees_set_aside_records_with_their_reason(activities, http, run_
     assert "not a plausible date" in page
 
 
-def test_withings_unit_overflow_is_a_bad_reply_not_a_crash(
-    logged_in, user, withings_app, oauth_start, http, run_import
-):
-    _url, query = oauth_start(logged_in, "withings", ["body"])
+@pytest.fixture
+def withings_feeds(settings, logged_in, user, withings_app, oauth_start, http) -> dict:
+    settings.IMPORT_BACKFILL_DAYS = 5  # one window
+    _url, query = oauth_start(logged_in, "withings", ["body", "daily"])
     http.add("POST", WITHINGS["token_url"], json=fixture_json("withings", "token"))
     logged_in.get("/accounts/withings/login/callback/", {"code": "abc", "state": query["state"]})
-    body = Connection.objects.get(user=user, feed="body")
+    return {c.feed: c for c in Connection.objects.filter(user=user)}
+
+
+def test_a_withings_group_with_an_absurd_unit_is_set_aside_and_the_rest_stored(
+    withings_feeds, http, run_import, one_set_aside
+):
+    body = withings_feeds["body"]
     reply = fixture_json("withings", "getmeas")
     reply["body"]["measuregrps"][0]["measures"][0]["unit"] = 10**6
+    reply["body"]["more"] = 0
     http.add("POST", WITHINGS["api_url"] + "/measure", json=reply)
 
     run = run_import(body)
 
-    assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "bad_response")
-    assert not BodyMeasurement.objects.exists()
+    one_set_aside(body, run, stored=1, reason="unit is not a unit exponent")
+    assert BodyMeasurement.objects.count() == 1
     assert Credential.objects.get().status == Credential.Status.ACTIVE
+
+
+def test_a_withings_day_with_a_garbled_date_is_set_aside_and_the_rest_stored(
+    withings_feeds, http, run_import, one_set_aside
+):
+    daily = withings_feeds["daily"]
+    reply = fixture_json("withings", "getactivity")
+    reply["body"]["activities"][0]["date"] = "the 3rd"
+    http.add("POST", WITHINGS["api_url"] + "/v2/measure", json=reply)
+
+    run = run_import(daily)
+
+    one_set_aside(daily, run, stored=1, reason="date is not a date")
+
+
+def test_a_withings_answer_without_its_list_stores_nothing(withings_feeds, http, run_import):
+    body = withings_feeds["body"]
+    garbage = {"status": 0, "body": {"measuregrps": {"not": "a list"}}}
+    http.add("POST", WITHINGS["api_url"] + "/measure", json=garbage)
+
+    run = run_import(body)
+
+    assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "bad_response")
+    assert not BodyMeasurement.objects.exists() and not SetAsideRecord.objects.exists()
+    assert Connection.objects.get(pk=body.pk).cursor is None
 
 
 def test_an_activity_without_a_name_is_stored_with_a_blank_name(activities, http, run_import):
@@ -190,3 +224,82 @@ def test_a_database_refusal_is_kept_without_the_row_postgresql_prints_after_it()
         'The database refused it: new row for relation "records_bodymeasurement" violates '
         'check constraint "weight"'
     )
+
+
+@pytest.mark.parametrize(
+    ("exercise", "reason"),
+    [
+        ({"activeDuration": "abc"}, "activeDuration is not a duration"),
+        (
+            {"interval": {"startTime": "half past nine", "endTime": "2026-11-30T10:00:00Z"}},
+            "startTime is not a time",
+        ),
+        ({"interval": "all morning"}, "interval is not an object"),
+        ({"metricsSummary": {"caloriesKcal": "lots"}}, "caloriesKcal is not a number"),
+    ],
+)
+def test_a_data_point_google_sends_unreadable_is_set_aside_and_the_rest_stored(
+    activities, http, run_import, one_set_aside, exercise, reason
+):
+    unreadable = _point(2)
+    unreadable["exercise"].update(exercise)
+    _serve(http, _point(1), unreadable, _point(3))
+
+    run = run_import(activities)
+
+    aside = one_set_aside(activities, run, stored=2, reason=reason)
+    assert aside.key.endswith("/2") and aside.kind == "activity"
+    assert sorted(a.key[-2:] for a in Activity.objects.all()) == ["/1", "/3"]
+
+
+def test_a_data_point_without_an_id_is_set_aside_under_one_stable_key(
+    activities, http, run_import, one_set_aside
+):
+    nameless = _point(2, exercise={"activeDuration": "abc"})
+    del nameless["name"]
+    _serve(http, _point(1), nameless)
+    run_import(activities)
+    http.remove("GET", EXERCISE)
+    _serve(http, _point(1), nameless)
+
+    run = run_import(activities)
+
+    aside = one_set_aside(activities, run, stored=0, reason="name is missing")
+    assert aside.times_seen == 2
+
+
+def test_a_daily_roll_up_google_sends_unreadable_is_set_aside_and_the_other_days_stored(
+    settings, logged_in, user, google_connect, http, run_import, one_set_aside
+):
+    settings.IMPORT_BACKFILL_DAYS = 5  # one window
+    google_connect(logged_in, feeds=["daily"])
+    daily = Connection.objects.get(user=user, feed="daily")
+    civil = [{"date": {"year": 2026, "month": 11, "day": d}} for d in (28, 29)]
+    steps = [{"civilStartTime": c, "steps": {"countSum": "4200"}} for c in civil]
+    steps[1]["steps"]["countSum"] = "many"
+    for data_type in ("steps", "distance", "total-calories", "active-minutes"):
+        points = steps if data_type == "steps" else []
+        http.add("POST", ROLLUP.format(data_type), json={"rollupDataPoints": points})
+
+    run = run_import(daily)
+
+    aside = one_set_aside(daily, run, stored=1, reason="countSum is not a number")
+    assert aside.kind == "daily" and "2026-11-29" in aside.key
+    assert DailySummary.objects.get().steps == 4200
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"dataPoints": {"not": "a list"}}, {"dataPoints": ["not an object"]}, ["a", "list"]],
+    ids=["list-not-a-list", "points-not-objects", "not-an-object"],
+)
+def test_a_page_google_sends_unreadable_stores_nothing_and_fails_the_run(
+    activities, http, run_import, answer
+):
+    http.add("GET", EXERCISE, json=answer)
+
+    run = run_import(activities)
+
+    assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "bad_response")
+    assert not Activity.objects.exists() and not SetAsideRecord.objects.exists()
+    assert Connection.objects.get(pk=activities.pk).cursor is None

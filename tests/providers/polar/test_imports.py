@@ -11,7 +11,7 @@ from connections.models import Connection, ConnectionEvent, Credential, ImportRu
 from connections.providers.base import ClientConfig
 from connections.providers.polar.client import PolarClient
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
-from tests.conftest import POLAR, fixture_json, page_text, query_of
+from tests.conftest import POLAR, page_text, query_of
 from tests.providers.polar.conftest import API, USERS, calls_to
 
 pytestmark = pytest.mark.django_db
@@ -162,19 +162,6 @@ def test_a_window_older_than_polar_keeps_costs_no_request(http):
 
     assert (page.records, page.api_calls) == ([], 0)
     assert len(http.calls) == 0
-
-
-def test_a_record_polar_sends_broken_fails_the_run_in_words_and_stores_nothing(
-    logged_in, polar_connected, http, run_import
-):
-    broken = fixture_json("polar", "exercises")
-    broken[0]["duration"] = "forty minutes"
-    http.add("GET", API + "/v3/exercises", json=broken)
-
-    run = run_import(polar_connected["activities"])
-
-    assert (run.outcome, run.error_code) == (ImportRun.Outcome.FAILED, "bad_response")
-    assert not Activity.objects.exists()
 
 
 def test_5xx_is_retried_later_and_never_flags(polar_connected, http, run_import):
