@@ -38,6 +38,14 @@ class ProviderUnavailable(ProviderError):
     code = "unreachable"
 
 
+class ProviderNotOffered(ProviderError):
+    """The provider has left this Tendon's registry (switched off in settings): nothing can be
+    asked of it, so nothing is done. Never the person's doing, never flagged; it works again
+    if the provider is switched back on."""
+
+    code = "unavailable"
+
+
 class NoAnswer(ProviderUnavailable):
     """No connection, or no answer within the timeout: unlike a 5xx, such a request may have
     held a worker's thread for the whole timeout."""
