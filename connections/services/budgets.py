@@ -11,3 +11,10 @@ def run_time_budget() -> float:
     """Seconds a task may go on starting provider requests. The last one (a token refresh and a
     request, each up to the HTTP timeout) must still end before django-q2 kills the task."""
     return max(10.0, settings.Q_CLUSTER["timeout"] - 2 * sum(HTTP_TIMEOUT) - 10)
+
+
+def run_time_limit() -> float:
+    """Seconds after which none of a task's provider requests may still be waiting: its budget
+    and the two requests it leaves room for. A task that makes more (ending push subscriptions
+    before revoking) stops there, short of Q_TIMEOUT."""
+    return run_time_budget() + 2 * sum(HTTP_TIMEOUT)
