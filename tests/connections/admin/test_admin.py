@@ -526,6 +526,41 @@ def test_the_health_data_permission_shows_the_values_and_every_look_is_logged(
     assert look.what == f"sleep session #{record.pk}"
 
 
+def test_a_look_at_a_records_list_is_logged_against_each_person_it_showed(
+    client, support, sleep_record, connection_factory
+):
+    from records.models import SleepSession, StaffRecordView
+
+    connection, _record = sleep_record
+    other = connection_factory("other@example.com").user
+    for night in (2, 3):
+        SleepSession.objects.create(
+            user=other,
+            provider="demo",
+            account_uid=f"demo-{other.pk}",
+            key=f"night-{night}",
+            start=f"2026-11-2{night}T22:00:00Z",
+            end=f"2026-11-2{night + 1}T06:00:00Z",
+            minutes_asleep=400 + night,
+        )
+    nobody = connection_factory("nobody@example.com").user  # has no sleep records
+    support.groups.add(Group.objects.get(name="Health data viewers"))
+    client.force_login(support)
+
+    listing = client.get("/admin/records/sleepsession/?provider=demo")
+
+    assert "433" in page_text(listing) and "402" in page_text(listing)
+    looks = {
+        (look.subject.email, look.what)
+        for look in StaffRecordView.objects.filter(staff=support).select_related("subject")
+    }
+    assert looks == {
+        ("owner@example.com", "sleep sessions list ?provider=demo: 1 of their records shown"),
+        ("other@example.com", "sleep sessions list ?provider=demo: 2 of their records shown"),
+    }
+    assert not StaffRecordView.objects.filter(subject=nobody).exists()
+
+
 def test_the_connection_page_shows_the_whole_last_error(as_staff, connection_factory):
     message = "Demo Health failed to answer (status 503: upstream connect error or disconnect)."
     connection = connection_factory(last_error_code="unreachable", last_error_message=message)
