@@ -201,6 +201,14 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 # Health data: an account is used only once its address is proven (README, "Security").
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+if ACCOUNT_EMAIL_VERIFICATION != "mandatory" and not DEBUG:
+    # Unconfirmed, an address could be signed up by someone else and block its owner: the
+    # README's "E-mail ownership" promise holds in production without exception.
+    raise ImproperlyConfigured(
+        f"ACCOUNT_EMAIL_VERIFICATION={ACCOUNT_EMAIL_VERIFICATION} with DEBUG=0 would let an "
+        "address nobody has confirmed sign in and block its owner's sign-up. Unset it "
+        "(mandatory is the default)."
+    )
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_FORMS = {
     "login": "accounts.forms.TendonLoginForm",

@@ -2,6 +2,8 @@ from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
 from connections.crypto import token_fernet
+from connections.providers.base import TIMEOUT as HTTP_TIMEOUT
+from connections.services.budgets import LEAST_WORK, MARGIN, q_timeout_minimum
 
 
 @register()
@@ -27,6 +29,17 @@ def task_queue_keeps_its_guarantees(app_configs, **kwargs) -> list[Error]:
                 "Q_CLUSTER['timeout'] must be set and below Q_CLUSTER['retry'], or the broker "
                 "hands a running task to a second worker.",
                 id="connections.E002",
+            )
+        )
+    minimum = q_timeout_minimum()
+    if q.get("timeout") and q["timeout"] < minimum:
+        errors.append(
+            Error(
+                f"Q_TIMEOUT is {q['timeout']} seconds; it must be at least {minimum}: a task keeps "
+                f"two provider requests' worth of HTTP timeout (2 × {sum(HTTP_TIMEOUT)} s) and a "
+                f"{MARGIN:.0f} s margin after its last {LEAST_WORK:.0f} s of work, or django-q2 "
+                "kills it mid-request.",
+                id="connections.E009",
             )
         )
     if not isinstance(q.get("max_attempts"), int) or q["max_attempts"] <= 0:

@@ -1,6 +1,8 @@
 """Imported records in the admin: read-only, quick on big tables, and for staff who may see
 health values only (the "view health data" permission); every look is logged."""
 
+from collections import Counter
+
 from django.contrib import admin
 
 from connections.admin.common import EstimatedCountPaginator, ReadOnlyAdminMixin, relative
@@ -11,6 +13,23 @@ HEALTH_DATA = "records.view_health_data"
 
 def log_record_view(*, staff, subject, what: str) -> None:
     StaffRecordView.objects.create(staff=staff, subject=subject, what=what[:255])
+
+
+def log_list_view(*, staff, listing: str, records) -> None:
+    """One row per person whose records the list showed (how many of theirs), so a person's
+    audit trail names every look at their values; one row with no person for an empty list."""
+    shown = Counter(record.user_id for record in records)
+    if not shown:
+        log_record_view(staff=staff, subject=None, what=listing)
+        return
+    StaffRecordView.objects.bulk_create(
+        StaffRecordView(
+            staff=staff,
+            subject_id=user_id,
+            what=f"{listing}: {count} of their records shown"[:255],
+        )
+        for user_id, count in shown.items()
+    )
 
 
 class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -30,13 +49,14 @@ class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
-        if response.status_code == 200:
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if response.status_code == 200 and changelist is not None:
             query = request.GET.urlencode()
             listing = f"{self.model._meta.verbose_name_plural} list"
-            log_record_view(
+            log_list_view(
                 staff=request.user,
-                subject=None,
-                what=f"{listing} ?{query}" if query else listing,
+                listing=f"{listing} ?{query}" if query else listing,
+                records=changelist.result_list,
             )
         return response
 

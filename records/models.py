@@ -150,9 +150,11 @@ class StaffRecordView(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Whose records; empty for a list spanning people.",
+        help_text="Whose records; empty for a list that showed none.",
     )
-    what = models.CharField(max_length=255)  # "Sleep sessions #12", "Activities list ?q=…"
+    # "sleep session #12"; a list: one row per person it showed, "activities list ?q=…: 3 of
+    # their records shown".
+    what = models.CharField(max_length=255)
     viewed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

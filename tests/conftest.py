@@ -334,6 +334,16 @@ class SteppingClock:
 
 
 @pytest.fixture
+def hanging_provider():
+    """A provider that accepts connections and never answers (tests/hanging.py)."""
+    from tests.hanging import HangingProvider
+
+    provider = HangingProvider()
+    yield provider
+    provider.close()
+
+
+@pytest.fixture
 def run_tasks(django_capture_on_commit_callbacks):
     """Do what a worker would: run every task waiting in the configured broker (ORM or Redis),
     including the ones those tasks enqueue, and return (function, result) pairs in order."""

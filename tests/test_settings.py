@@ -108,6 +108,20 @@ def test_the_demo_provider_in_production_needs_both_settings():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("method", ["optional", "none"])
+def test_production_refuses_to_let_unconfirmed_addresses_in(method):
+    result = _manage("check", **{**PRODUCTION, "ACCOUNT_EMAIL_VERIFICATION": method})
+
+    assert result.returncode != 0
+    assert f"ACCOUNT_EMAIL_VERIFICATION={method} with DEBUG=0" in result.stderr
+
+
+def test_development_may_let_unconfirmed_addresses_in():
+    result = _manage("check", DEBUG="1", ACCOUNT_EMAIL_VERIFICATION="optional")
+
+    assert result.returncode == 0, result.stderr
+
+
 def test_production_settings_pass_the_checks():
     result = _manage("check", **PRODUCTION)
 

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from connections.models import Credential
 from connections.providers import PROVIDERS
-from connections.providers.base import GrantRevoked, ProviderError
+from connections.providers.base import GrantRevoked, ProviderError, ProviderNotOffered
 from connections.services.flags import credential_flag, flag_message
 from connections.services.tokens import credential_refresh_now, credential_reset
 
@@ -54,12 +54,19 @@ class OperateMixin:
                     messages.WARNING,
                 )
 
+    def _say_nothing_done(self, request, obj, refusal: ProviderNotOffered) -> None:
+        """A provider that has left the registry: nothing was asked of anyone, so nothing is
+        logged; the staff member reads why."""
+        self.message_user(request, f"{obj}: nothing done, {refusal}", messages.WARNING)
+
     @admin.action(description="Refresh token now", permissions=["operate"])
     def refresh_token_now(self, request, queryset):
         self._say_which_have_no_grant(request, queryset)
         for credential in self._credentials(queryset):
             try:
                 credential_refresh_now(credential=credential, actor=request.user)
+            except ProviderNotOffered as refusal:
+                self._say_nothing_done(request, credential, refusal)
             except GrantRevoked as error:
                 self._done(request, credential, f"refresh refused: {error}", messages.ERROR)
             except ProviderError as error:

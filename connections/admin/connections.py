@@ -25,6 +25,7 @@ from connections.models import (
     StatusSnapshot,
 )
 from connections.providers import PROVIDERS
+from connections.providers.base import ProviderNotOffered
 from connections.selectors import NOT_WORKING, STATUSES, connection_status
 from connections.services.connections import (
     AuthorizationNeeded,
@@ -208,6 +209,8 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
         for connection in queryset:
             try:
                 connection_enable(connection=connection, actor=request.user)
+            except ProviderNotOffered as refusal:
+                self._say_nothing_done(request, connection, refusal)
             except AuthorizationNeeded:
                 self._done(
                     request,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from connections.providers.base import ProviderNotOffered
 from connections.providers.catalog import ProviderSpec, unavailable_spec
 from connections.providers.demo import webhook as demo_webhook
 from connections.providers.demo.client import DemoClient
@@ -90,4 +91,13 @@ def spec_for(provider_id: str) -> ProviderSpec:
     return PROVIDERS.get(provider_id) or unavailable_spec(provider_id)
 
 
-__all__ = ["PROVIDERS", "ProviderSpec", "spec_for"]
+def offered_spec(provider_id: str) -> ProviderSpec:
+    """The provider's spec; ProviderNotOffered when it has left the registry."""
+    spec = PROVIDERS.get(provider_id)
+    if spec is None:
+        name = unavailable_spec(provider_id).short_name
+        raise ProviderNotOffered(f"{name} is not available on this Tendon.")
+    return spec
+
+
+__all__ = ["PROVIDERS", "ProviderSpec", "offered_spec", "spec_for"]

@@ -38,6 +38,14 @@ class ProviderUnavailable(ProviderError):
     code = "unreachable"
 
 
+class ProviderNotOffered(ProviderError):
+    """The provider has left this Tendon's registry (switched off in settings): nothing can be
+    asked of it, so nothing is done. Never the person's doing, never flagged; it works again
+    if the provider is switched back on."""
+
+    code = "unavailable"
+
+
 class NoAnswer(ProviderUnavailable):
     """No connection, or no answer within the timeout: unlike a 5xx, such a request may have
     held a worker's thread for the whole timeout."""
@@ -274,9 +282,24 @@ def send(
 
     Raises ProviderUnavailable (network, timeout, 5xx), RateLimited (429), ApiRetired (410).
     Other statuses are returned for the caller to interpret. A session may carry its own
-    `tendon_timeout` (shorter, while a person waits on the answer).
+    `tendon_timeout` (shorter, while a person waits on the answer) and `tendon_deadline` (a
+    time.monotonic() by which every request must be over: each waits at most what is left, and
+    none starts once it has passed, however many one task makes).
     """
-    kwargs.setdefault("timeout", getattr(session, "tendon_timeout", TIMEOUT))
+    timeout = kwargs.pop("timeout", None) or getattr(session, "tendon_timeout", TIMEOUT)
+    deadline = getattr(session, "tendon_deadline", None)
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ProviderUnavailable(
+                f"{provider_name} was not asked: the time allowed for it ran out."
+            )
+        timeout = (
+            tuple(min(part, left) for part in timeout)
+            if isinstance(timeout, tuple)
+            else min(timeout, left)
+        )
+    kwargs["timeout"] = timeout
     try:
         response = session.request(method, url, **kwargs)
     except requests.Timeout as error:

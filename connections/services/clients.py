@@ -11,7 +11,7 @@ from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from connections.providers import PROVIDERS
+from connections.providers import offered_spec
 
 APP_TTL = 60.0  # seconds a worker keeps an app's id and secret before reading them again
 
@@ -20,20 +20,20 @@ _lock = threading.Lock()
 
 
 def provider_client(*, provider_id: str, request=None):
-    """The API client for provider_id; KeyError if the provider is not in the registry.
+    """The API client for provider_id; ProviderNotOffered if it has left the registry.
 
     Without a request (the worker's imports, refreshes, revocations), the app's id and secret
     are read once a minute, not once per import: a worker may otherwise spend a query on them
     for every sync. Saving an app in this process forgets them at once; in another process (an
     admin edit in the web server), the worker picks the change up within a minute.
     """
-    PROVIDERS[provider_id]  # an unknown provider fails the same way with or without a cache
+    spec = offered_spec(provider_id)  # the same refusal with or without a cache
     if request is None:
         client_id, secret = _app_credentials(provider_id)
     else:
         app = get_socialaccount_adapter().get_app(request, provider=provider_id)
         client_id, secret = app.client_id, app.secret
-    return PROVIDERS[provider_id].client(client_id=client_id, client_secret=secret)
+    return spec.client(client_id=client_id, client_secret=secret)
 
 
 def _app_credentials(provider_id: str) -> tuple[str, str]:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionEvent
-from connections.providers import PROVIDERS
+from connections.providers import offered_spec
 from connections.services.events import event_record
 from connections.services.scheduling import imports_dispatch_soon
 
@@ -35,14 +35,15 @@ def connection_disable(*, connection: Connection, actor) -> Connection:
 
 @transaction.atomic
 def connection_enable(*, connection: Connection, actor) -> Connection:
-    """The connection, switched on and due now; AuthorizationNeeded if the grant cannot serve it."""
+    """The connection, switched on and due now; AuthorizationNeeded if the grant cannot serve it,
+    ProviderNotOffered (nothing changed) if its provider has left the registry."""
     connection = (
         Connection.objects.select_for_update(of=("self",))
         .select_related("credential")
         .get(pk=connection.pk)
     )
     credential = connection.credential
-    scopes = PROVIDERS[connection.provider].feeds[connection.feed]
+    scopes = offered_spec(connection.provider).feeds[connection.feed]
     if credential is None or not credential.is_usable or not credential.has_scopes(set(scopes)):
         raise AuthorizationNeeded(connection.provider)
     if connection.enabled:

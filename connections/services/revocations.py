@@ -19,14 +19,14 @@ from django.utils import timezone
 from connections.models import Connection, ConnectionEvent, Credential, Revocation
 from connections.providers import PROVIDERS
 from connections.providers.base import GrantRevoked
-from connections.services.budgets import run_time_budget
+from connections.services.budgets import run_time_budget, run_time_limit
 from connections.services.clients import provider_client
 from connections.services.events import event_record
 
 logger = logging.getLogger(__name__)
 
 INLINE_TIMEOUT = (3, 5)  # seconds to connect and to read, while a person waits
-INLINE_BUDGET = 10.0  # seconds of one request spent asking providers, whatever their number
+INLINE_BUDGET = 10.0  # seconds a person's request spends asking providers, in all: a hard bound
 MAX_ATTEMPTS = 12  # then give up (about a day of back-off) and say so
 RETRY_BASE = timedelta(minutes=2)
 RETRY_CAP = timedelta(hours=6)
@@ -64,9 +64,17 @@ def revocations_cancel(*, provider: str, account_uid: str) -> int:
     )
 
 
-def revocation_attempt(*, revocation: Revocation, inline: bool = False) -> bool | None:
+def revocation_attempt(
+    *, revocation: Revocation, inline: bool = False, deadline: float | None = None
+) -> bool | None:
     """Asks the provider once. True: the grant is gone; False: Tendon gave up; None: not yet
-    (it is tried again later). Never raises for a provider's failure."""
+    (it is tried again later). Never raises for a provider's failure.
+
+    Every request of the attempt (an attempt may make several: push subscriptions to end, a
+    token to renew before revoking) is over by `deadline` (time.monotonic()); inline, a person
+    waits: short timeouts, and INLINE_BUDGET from now unless a deadline is given."""
+    if inline and deadline is None:
+        deadline = time.monotonic() + INLINE_BUDGET
     claimed = _claim(revocation)
     if claimed is None:
         return Revocation.objects.get(pk=revocation.pk).status == Revocation.Status.DONE
@@ -77,6 +85,7 @@ def revocation_attempt(*, revocation: Revocation, inline: bool = False) -> bool 
         client = provider_client(provider_id=claimed.provider)
         if inline:
             client.session.tendon_timeout = INLINE_TIMEOUT
+        client.session.tendon_deadline = deadline
         _unsubscribe(claimed, client)
         client.revoke(
             access_token=claimed.access_token,
@@ -118,15 +127,16 @@ def _unsubscribe(revocation: Revocation, client) -> None:
 
 
 def revocations_attempt_inline(revocations: list[Revocation]) -> list[bool | None]:
-    """Each revocation tried once while the request's budget lasts; the rest wait for the
-    background. Results in the same order (None: not confirmed yet)."""
+    """Each revocation tried once while the request's budget lasts, every request of them over
+    when it ends; the rest wait for the background. Results in the same order (None: not
+    confirmed yet)."""
     deadline = time.monotonic() + INLINE_BUDGET
     results: list[bool | None] = []
     for revocation in revocations:
         if time.monotonic() >= deadline:
             results.append(None)
             continue
-        results.append(revocation_attempt(revocation=revocation, inline=True))
+        results.append(revocation_attempt(revocation=revocation, inline=True, deadline=deadline))
     return results
 
 
@@ -138,13 +148,14 @@ def revocations_attempt_due(*, limit: int = 50) -> dict[str, int]:
     ).order_by("next_attempt_at")[:limit]
     # Slow providers one after another must not outlive Q_TIMEOUT: killed mid-request, a
     # revocation would be counted as tried without its answer being recorded.
-    deadline = time.monotonic() + run_time_budget()
+    started = time.monotonic()
+    deadline, stop_by = started + run_time_budget(), started + run_time_limit()
     counts = {"revoked": 0, "gave_up": 0, "later": 0, "left_for_next_run": 0}
     for revocation in due:
         if time.monotonic() > deadline:
             counts["left_for_next_run"] += 1
             continue
-        outcome = revocation_attempt(revocation=revocation)
+        outcome = revocation_attempt(revocation=revocation, deadline=stop_by)
         counts["revoked" if outcome else "later" if outcome is None else "gave_up"] += 1
     return counts
 

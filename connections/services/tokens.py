@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from connections.models import ConnectionEvent, Credential
-from connections.providers import PROVIDERS
+from connections.providers import PROVIDERS, offered_spec
 from connections.providers.base import GrantRevoked, ProviderError, ProviderUnavailable, TokenSet
 from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
@@ -104,6 +104,7 @@ def credential_get_access_token(
                 raise TokensUnreadable(
                     f"Credential {locked.pk}: no key in TOKEN_ENCRYPTION_KEYS decrypts its tokens."
                 )
+            offered_spec(locked.provider)  # ProviderNotOffered: no lease taken, nothing asked
             if not renewable(locked):
                 # One long-lived access token and nothing to renew it with: use it as it is (a
                 # 401 from the provider, not the clock, says when it stops working).
@@ -257,10 +258,12 @@ def credentials_refresh_expiring(*, within: timedelta = timedelta(hours=1)) -> d
     idle_since = now - IDLE_REFRESH_AFTER
     # Expiring soon, but not just renewed: a one-hour token is not renewed every ten minutes.
     expiring = Q(expires_at__lte=now + within, last_refreshed_at__lte=now - RECENTLY_REFRESHED)
+    # Only providers this Tendon offers and that issue refresh tokens: nothing to renew
+    # elsewhere, and a provider switched off in settings must not stop the ones after it.
+    renewable_here = [spec.id for spec in PROVIDERS.values() if spec.refresh_tokens_issued]
     due = (
-        Credential.objects.filter(status=Credential.Status.ACTIVE)
+        Credential.objects.filter(status=Credential.Status.ACTIVE, provider__in=renewable_here)
         .filter(expiring | Q(last_refreshed_at__lt=idle_since) | Q(last_refreshed_at__isnull=True))
-        .exclude(provider__in=providers_without_refresh_tokens())  # nothing to renew there
     )
     # Stop in time: django-q2 kills the task at Q_TIMEOUT, possibly mid-refresh.
     deadline = time.monotonic() + run_time_budget()
@@ -302,7 +305,9 @@ def tokens_reencrypt() -> tuple[int, list[int]]:
 
 def credential_refresh_now(*, credential: Credential, actor) -> None:
     """Refreshes the credential's tokens at once (staff); raises as the door does. Whatever
-    the outcome, the timeline records that the staff member asked."""
+    the outcome, the timeline records that the staff member asked, except ProviderNotOffered:
+    the provider has left the registry, nothing was asked of anyone."""
+    offered_spec(credential.provider)
     try:
         credential_get_access_token(credential=credential, force_refresh=True)
     except (GrantRevoked, ProviderError) as error:

@@ -110,6 +110,43 @@ def test_reconnect_forces_the_consent_screen(logged_in, user, google_connect):
     assert query["login_hint"] == "alice.runner@gmail.com"
 
 
+def test_finishing_at_the_same_moment_as_someone_else_says_held_elsewhere_and_changes_nothing(
+    client, user_factory, demo_connect
+):
+    """The other person's connect commits between our check and our insert, and the database
+    refuses our row (PostgreSQL's race, played here on any database: SQLite has one writer, so
+    their row is inserted in our transaction, just before ours, each time we try)."""
+    from django.db.models.signals import pre_save
+
+    holder, newcomer = user_factory("holder@example.com"), user_factory("newcomer@example.com")
+    client.force_login(newcomer)
+    before = snapshot()
+    raced = []
+
+    def theirs_lands_first(sender, instance, **kwargs):
+        if instance.pk is None and instance.user_id == newcomer.pk:
+            raced.append(instance.account_uid)
+            Credential.objects.create(
+                user=holder, provider=instance.provider, account_uid=instance.account_uid
+            )
+
+    pre_save.connect(theirs_lands_first, sender=Credential, dispatch_uid="race")
+    try:
+        response = demo_connect(client, person=holder, feeds=["sleep"])
+    finally:
+        pre_save.disconnect(sender=Credential, dispatch_uid="race")
+
+    assert raced  # the database, not the check, refused our row
+    assert response["Location"] == "/connect/"
+    assert (
+        "This Demo Health account is already connected to another Tendon account. Each provider "
+        "account can feed one Tendon account; remove it there first."
+    ) in page_text(client.get("/connect/"))
+    assert snapshot() == before
+    assert not Credential.objects.filter(user=newcomer).exists()
+    assert not Connection.objects.filter(user=newcomer).exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_people_finishing_the_same_account_at_once_get_the_held_elsewhere_answer(
     user_factory,

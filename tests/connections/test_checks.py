@@ -55,3 +55,25 @@ def test_malformed_token_key_fails_the_check(settings):
     settings.TOKEN_ENCRYPTION_KEYS = ["not-a-fernet-key"]
 
     assert _ids(token_keys_are_fernet_keys(None)) == ["connections.E001"]
+
+
+def test_a_q_timeout_too_short_for_two_provider_requests_fails_the_check_naming_the_minimum(
+    settings,
+):
+    # One request may take 35 s (5 to connect, 30 to read); a task keeps room for two of them,
+    # a 10 s margin, and at least 10 s of work: anything shorter is killed mid-request.
+    settings.Q_CLUSTER = {**GOOD, "timeout": 89, "retry": 149}
+
+    errors = [e for e in task_queue_keeps_its_guarantees(None) if e.id == "connections.E009"]
+
+    assert [e.msg for e in errors] == [
+        "Q_TIMEOUT is 89 seconds; it must be at least 90: a task keeps two provider requests' "
+        "worth of HTTP timeout (2 × 35 s) and a 10 s margin after its last 10 s of work, or "
+        "django-q2 kills it mid-request."
+    ]
+
+
+def test_the_shortest_q_timeout_that_fits_passes_the_check(settings):
+    settings.Q_CLUSTER = {**GOOD, "timeout": 90, "retry": 150}
+
+    assert "connections.E009" not in _ids(task_queue_keeps_its_guarantees(None))

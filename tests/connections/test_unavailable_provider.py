@@ -85,3 +85,89 @@ def test_its_providers_page_opens_and_offers_disable(gone, logged_in):
     assert "Not available on this Tendon" in page
     assert f'action="/connect/{gone.pk}/disable/"' in response.content.decode()
     assert "Sync now" not in page and "Add feeds" not in page
+
+
+@pytest.fixture
+def as_staff(client, user_factory):
+    client.force_login(user_factory("root@example.com", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.mark.parametrize("action", ["refresh_token_now", "enable"])
+def test_a_staff_action_that_needs_the_provider_says_nothing_was_done_and_why(
+    gone, as_staff, action
+):
+    from tests.conftest import snapshot
+
+    Connection.objects.filter(pk=gone.pk).update(enabled=False)
+    before = snapshot()
+
+    response = as_staff.post(
+        "/admin/connections/connection/",
+        {"action": action, "_selected_action": [gone.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "nothing done, Retired Watch is not available on this Tendon" in page_text(response)
+    assert snapshot() == before and not gone.events.exists()
+    assert Credential.objects.get().refresh_lease_until is None
+
+
+def test_the_credential_admins_refresh_says_nothing_was_done_and_why(gone, as_staff):
+    response = as_staff.post(
+        "/admin/connections/credential/",
+        {"action": "refresh_token_now", "_selected_action": [gone.credential_id]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "nothing done, Retired Watch is not available on this Tendon" in page_text(response)
+    assert not gone.events.exists()
+
+
+def test_the_token_refresher_passes_it_by_and_renews_the_grants_after_it(
+    gone, user_factory, google_app, http
+):
+    from tests.conftest import GOOGLE
+
+    Credential.objects.filter(pk=gone.credential_id).update(
+        expires_at=timezone.now() + timedelta(minutes=2),
+        last_refreshed_at=timezone.now() - timedelta(hours=2),
+    )
+    later = Credential.objects.create(
+        user=user_factory("bob@example.com"),
+        provider="google_health",
+        account_uid="g-1",
+        access_token="old-access",
+        refresh_token="old-refresh",
+        expires_at=timezone.now() + timedelta(minutes=2),
+        last_refreshed_at=timezone.now() - timedelta(hours=2),
+    )
+    http.add(
+        "POST",
+        GOOGLE["token_url"],
+        json={"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 3600},
+    )
+
+    from connections.services.tokens import credentials_refresh_expiring
+
+    counts = credentials_refresh_expiring()
+
+    assert counts == {"refreshed": 1, "flagged": 0, "failed": 0, "left_for_next_run": 0}
+    assert Credential.objects.get(pk=later.pk).access_token == "new-access"
+    retired = Credential.objects.get(pk=gone.credential_id)
+    assert (retired.status, retired.access_token) == (Credential.Status.ACTIVE, "access")
+    assert retired.refresh_lease_until is None
+
+
+def test_a_due_push_subscription_waits_and_says_why_rather_than_failing_its_task(gone):
+    from connections.services.subscriptions import credential_push_subscribe
+
+    Credential.objects.filter(pk=gone.credential_id).update(push_sync_due_at=timezone.now())
+
+    assert credential_push_subscribe(credential_id=gone.credential_id) is False
+
+    credential = Credential.objects.get()
+    assert credential.push_sync_error == "Retired Watch is not available on this Tendon."
+    assert (credential.status, credential.refresh_lease_until) == (Credential.Status.ACTIVE, None)

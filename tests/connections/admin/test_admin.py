@@ -456,10 +456,14 @@ def test_backfill_proposes_thirty_days_ago(as_staff, connection_factory):
 @pytest.mark.parametrize("query", ["?status=bogus", "?failing=bogus", "?provider=bogus"])
 def test_an_unknown_filter_value_is_ignored_not_a_500(as_staff, connection_factory, query):
     connection_factory("owner@example.com")
+    connection_factory("other@example.com", enabled=False)
 
     response = as_staff.get(f"/admin/connections/connection/{query}")
 
-    assert response.status_code in (200, 302)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 2  # the whole list, unfiltered
+    listing = element_text(response.content.decode(), "result_list")
+    assert "owner@example.com" in listing and "other@example.com" in listing
 
 
 @pytest.mark.parametrize("listing", ["connection", "credential", "importrun"])
@@ -520,6 +524,41 @@ def test_the_health_data_permission_shows_the_values_and_every_look_is_logged(
     look = StaffRecordView.objects.get()
     assert (look.staff, look.subject) == (support, connection.user)
     assert look.what == f"sleep session #{record.pk}"
+
+
+def test_a_look_at_a_records_list_is_logged_against_each_person_it_showed(
+    client, support, sleep_record, connection_factory
+):
+    from records.models import SleepSession, StaffRecordView
+
+    connection, _record = sleep_record
+    other = connection_factory("other@example.com").user
+    for night in (2, 3):
+        SleepSession.objects.create(
+            user=other,
+            provider="demo",
+            account_uid=f"demo-{other.pk}",
+            key=f"night-{night}",
+            start=f"2026-11-2{night}T22:00:00Z",
+            end=f"2026-11-2{night + 1}T06:00:00Z",
+            minutes_asleep=400 + night,
+        )
+    nobody = connection_factory("nobody@example.com").user  # has no sleep records
+    support.groups.add(Group.objects.get(name="Health data viewers"))
+    client.force_login(support)
+
+    listing = client.get("/admin/records/sleepsession/?provider=demo")
+
+    assert "433" in page_text(listing) and "402" in page_text(listing)
+    looks = {
+        (look.subject.email, look.what)
+        for look in StaffRecordView.objects.filter(staff=support).select_related("subject")
+    }
+    assert looks == {
+        ("owner@example.com", "sleep sessions list ?provider=demo: 1 of their records shown"),
+        ("other@example.com", "sleep sessions list ?provider=demo: 2 of their records shown"),
+    }
+    assert not StaffRecordView.objects.filter(subject=nobody).exists()
 
 
 def test_the_connection_page_shows_the_whole_last_error(as_staff, connection_factory):

@@ -4,7 +4,6 @@ single import kept when runs share a process (token door, cursor, outcomes, slow
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from datetime import timedelta
@@ -250,39 +249,6 @@ def test_concurrent_imports_store_the_same_records_as_one_at_a_time(settings, de
 
     assert all(one_at_a_time[kind] for kind in ("activities", "sleep", "body", "daily_values"))
     assert at_once == one_at_a_time
-
-
-class HangingProvider:
-    """A provider that accepts connections and never answers, until the test ends."""
-
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.done = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        held = []
-        self.listener.settimeout(0.1)
-        while not self.done.is_set():
-            try:
-                peer, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            held.append(peer)  # read nothing, answer nothing
-        for peer in held:
-            peer.close()
-        self.listener.close()
-
-    def close(self) -> None:
-        self.done.set()
-
-
-@pytest.fixture
-def hanging_provider():
-    provider = HangingProvider()
-    yield provider
-    provider.close()
 
 
 @pytest.mark.django_db(transaction=True)

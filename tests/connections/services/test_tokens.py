@@ -175,26 +175,56 @@ def test_an_ordinary_invalid_grant_says_the_provider_stopped_accepting(credentia
 
 @pytest.mark.django_db
 def test_withings_interrupted_refresh_recovers_with_the_old_token_it_keeps_valid(
-    user_factory, withings_app, http
+    user_factory, withings_app, http, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from tests.conftest import WITHINGS, fixture_json
+    import json
+    from urllib.parse import parse_qs
 
+    from connections.models import ConnectionEvent
+    from tests.conftest import WITHINGS
+
+    # A worker refreshed, Withings rotated the pair to a2/r2, and the worker died before
+    # storing it. Withings keeps r1 valid until a2 is first used (never, here); a token it
+    # never issued, or one it has retired, it refuses with status 503 "invalid refresh_token".
+    valid, sent = {"old-refresh", "r2"}, []
+
+    def withings_token_endpoint(request):
+        refresh_token = parse_qs(request.body)["refresh_token"][0]
+        sent.append(refresh_token)
+        if refresh_token not in valid:
+            return 200, {}, json.dumps({"status": 503, "error": "Invalid refresh_token"})
+        valid.clear()
+        valid.add("r3")
+        body = {"access_token": "a3", "refresh_token": "r3", "expires_in": 10800, "userid": 363}
+        return 200, {}, json.dumps({"status": 0, "body": body})
+
+    http.add_callback("POST", WITHINGS["token_url"], callback=withings_token_endpoint)
+    owner = user_factory()
     credential = Credential.objects.create(
-        user=user_factory(),
+        user=owner,
         provider="withings",
         account_uid="363",
         access_token="old-access",
         refresh_token="old-refresh",
         expires_at=timezone.now() - timedelta(minutes=1),
         last_refreshed_at=timezone.now() - timedelta(hours=3),
-        refresh_lease_until=timezone.now() - timedelta(seconds=1),
+        refresh_lease_until=timezone.now() - timedelta(seconds=1),  # lapsed: its worker died
     )
-    http.add("POST", WITHINGS["token_url"], json=fixture_json("withings", "token"))
 
-    token = credential_get_access_token(credential=credential)
+    with django_capture_on_commit_callbacks(execute=True):
+        token = credential_get_access_token(credential=credential)
 
-    assert token == fixture_json("withings", "token")["body"]["access_token"]
-    assert Credential.objects.get(pk=credential.pk).status == Credential.Status.ACTIVE
+    assert sent == ["old-refresh"]  # the token we still hold, which Withings still accepts
+    assert token == "a3"
+    stored = Credential.objects.get(pk=credential.pk)
+    assert (stored.access_token, stored.refresh_token) == ("a3", "r3")
+    assert (stored.status, stored.flag_cause, stored.refresh_lease_until) == (
+        Credential.Status.ACTIVE,
+        "",
+        None,
+    )
+    assert not ConnectionEvent.objects.filter(kind=ConnectionEvent.Kind.FLAGGED).exists()
+    assert mailoutbox == []
 
 
 @pytest.mark.django_db
