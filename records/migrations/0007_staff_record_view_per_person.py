@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0004_activity_moving_time'),
+        ('records', '0006_daily_scores_from_stored_payloads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
