@@ -90,6 +90,17 @@ def test_the_validator_rejects_a_point_that_breaks_the_schema():
         validate({"body_weight": {"value": 72, "unit": "stone"}}, "body-weight-2.0.json")
 
 
+@pytest.mark.parametrize("moment", ["yesterday-ish", "2024-12-01T08:00:00", "2024-12-01"])
+def test_the_validator_rejects_a_creation_time_that_is_not_an_rfc3339_date_time(
+    logged_in, imported, moment
+):
+    point = json.loads(_download(logged_in, "/data/body.omh.json"))[0]
+    point["header"]["creation_date_time"] = moment
+
+    with pytest.raises(ValidationError, match="date-time"):
+        validate_data_point(point)
+
+
 def test_download_everything_is_one_zip_with_every_feed(logged_in, demo_imported):
     archive = zipfile.ZipFile(io.BytesIO(_download(logged_in, "/data/everything.zip?format=omh")))
 
