@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+
 from connections.providers import PROVIDERS
 from records.metrics import METRICS, Metric, metric_sources
 from records.models import DailyValue, SourcePreference
@@ -108,6 +110,30 @@ def chart_data(*, user, first: date, last: date) -> ChartData:
                         break
             data.picks[group[0]] = chosen
     return data
+
+
+def one_source_per_day(records: QuerySet, *, order: list[str], charted: str = "") -> QuerySet:
+    """Of records with a `date`, per day the one a chart of that metric shows: from the first
+    provider in `order` (source_order()) that has the `charted` value that day, then from the
+    first at all; one SQL subquery per row, no query of its own."""
+    rank = Case(
+        *(When(provider=provider, then=Value(index)) for index, provider in enumerate(order)),
+        default=Value(len(order)),
+        output_field=IntegerField(),
+    )
+    missing = (
+        Case(When(**{f"{charted}__isnull": True}, then=Value(1)), default=Value(0))
+        if charted
+        else Value(0)
+    )
+    # As the charts' daily values: a provider's latest update of the day stands for it.
+    best = (
+        records.filter(date=OuterRef("date"))
+        .annotate(missing=missing, rank=rank)
+        .order_by("missing", "rank", "provider", "-updated_at", "-pk")
+        .values("pk")[:1]
+    )
+    return records.filter(pk=Subquery(best))
 
 
 def source_label(provider: str) -> str:

@@ -156,7 +156,7 @@ def test_a_table_from_two_services_names_each_rows_service_under_its_day_on_a_ph
 ):
     today = timezone.localdate()
     store_days(user, provider="demo", last=today, days=3)
-    store_days(user, provider="withings", last=today, days=3)
+    store_days(user, provider="withings", last=today, days=3, every=2)  # today, the day before
 
     daily = _section(logged_in.get("/data/").content.decode(), "daily")
 
@@ -183,5 +183,5 @@ def test_record_counts_have_thousands_separators(logged_in, user):
 
     daily = _text(_section(logged_in.get("/data/?daily_page=52").content.decode(), "daily"))
 
-    assert "Daily summary (1,025 records)" in daily
+    assert "Daily summary (1,025 days)" in daily
     assert "1,021–1,025 of 1,025, newest first." in daily
