@@ -110,9 +110,7 @@ def _day(day: date, *, today: date) -> Cell:
 
 
 def _short(day: date, today: date) -> str:
-    """'3 Nov' (with its year when not this one), never broken over two lines."""
-    text = fmt.short_day(day) + ("" if day.year == today.year else f" {day.year}")
-    return text.replace(" ", "\u00a0")
+    return fmt.phone_day(day, this_year=today.year)
 
 
 def _source(provider: str) -> Cell:

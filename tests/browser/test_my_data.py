@@ -79,3 +79,35 @@ def test_empty_my_data_offers_to_connect_a_service_on_a_phone(page, live_server,
     assert _fits(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "my-data-empty-390.png"), full_page=True)
+
+
+def test_a_chart_s_numbers_fit_a_phone_with_each_day_on_one_line(page, live_server, user_factory):
+    person = user_factory("numbers@example.com")
+    today = timezone.localdate()
+    store_days(person, provider="demo", last=today, days=30)
+    store_days(person, provider="withings", last=today, days=30, every=3)
+    _log_in(page, live_server.url, person.email)
+    page.set_viewport_size({"width": 390, "height": 900})
+
+    page.goto(f"{live_server.url}/data/?range=30d")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+
+    # A day that wraps ("30" above "Nov") is two boxes of one inline span. (A past year's day
+    # may put its year under the day and month.)
+    broken = page.evaluate(
+        """[...document.querySelectorAll('.chart-card td .short:not(.source)')]
+            .filter(s => !/\\d{4}/.test(s.textContent) && s.getClientRects().length > 1)
+            .map(s => s.textContent)"""
+    )
+    assert broken == []
+    shown = page.evaluate(
+        """[...document.querySelectorAll('.chart-card th')]
+            .filter(th => th.offsetParent !== null).map(th => th.textContent)"""
+    )
+    assert "Stages" not in shown and "Source" not in shown
+    assert "Night to" in shown and "Steps" in shown
+    # On a phone the source of each row is said under its day instead.
+    steps_rows = page.locator("[data-chart=steps] tbody tr")
+    assert steps_rows.first.locator("td").first.inner_text().endswith("Withings")
+    assert _fits(page)
+    assert _tables_scrolling_sideways(page) == []

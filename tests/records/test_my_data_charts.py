@@ -255,8 +255,23 @@ def test_a_chart_s_numbers_have_compact_days_for_phones(logged_in, user):
 
     assert (
         f'<td><span class="long">{today:%a} {today.day} {today:%b %Y}</span>'
-        f'<span class="short">{today.day} {today:%b}</span></td>'
+        f'<span class="short">{today.day}\u00a0{today:%b}</span>'  # never broken over lines
     ) in steps
+
+
+def test_a_chart_s_stages_and_sources_are_left_out_on_phones_and_the_source_goes_under_the_day(
+    logged_in, user
+):
+    today = timezone.localdate()
+    store_days(user, last=today, days=3)
+
+    sleep = _figure(logged_in.get("/data/?range=7d").content.decode(), "sleep")
+
+    assert '<th scope="col" class="wide">Stages</th>' in sleep
+    assert '<th scope="col" class="wide">Source</th>' in sleep
+    assert '<th scope="col">Asleep</th>' in sleep
+    assert '<span class="short source">Demo Health</span></td>' in sleep
+    assert '<td class="wide">Demo Health</td>' in sleep
 
 
 def test_a_year_of_resting_heart_rate_is_a_line_without_a_dot_a_day(logged_in, user):

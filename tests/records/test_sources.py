@@ -117,8 +117,8 @@ def _chart_table(client, chart: str, path: str = "/data/?range=7d") -> list[list
     body = re.search(r"<tbody>(.*?)</tbody>", figure, re.S).group(1)
     return [
         [
-            re.sub(r'<span class="short">.*?</span>|<[^>]+>', "", cell).replace("&amp;", "&")
-            for cell in re.findall(r"<td>(.*?)</td>", row)
+            re.sub(r'<span class="short[^"]*">.*?</span>|<[^>]+>', "", cell).replace("&amp;", "&")
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
         ]
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
     ]
