@@ -3,6 +3,8 @@ sideways. Screenshots of each width are kept in test-artifacts/."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -111,3 +113,36 @@ def test_a_chart_s_numbers_fit_a_phone_with_each_day_on_one_line(page, live_serv
     assert steps_rows.first.locator("td").first.inner_text().endswith("Withings")
     assert _fits(page)
     assert _tables_scrolling_sideways(page) == []
+
+
+def test_four_services_weigh_ins_look_different_without_relying_on_colour(
+    page, live_server, user_factory
+):
+    person = user_factory("scales@example.com")
+    today = timezone.localdate()
+    for offset, provider in enumerate(("google_health", "withings", "polar", "demo")):
+        store_days(person, provider=provider, last=today - timedelta(days=offset), days=1)
+    _log_in(page, live_server.url, person.email)
+    page.set_viewport_size({"width": 390, "height": 900})
+
+    page.goto(f"{live_server.url}/data/?range=7d")
+
+    # What each source's weight dots look like: colour, cap (round or square), hollow or not.
+    looks = page.evaluate(
+        """[...document.querySelectorAll('[data-chart=body] path.dot.weight')].map(p => {
+            const style = getComputedStyle(p), next = p.nextElementSibling;
+            const hollow = !!next && next.classList.contains('dot-hole');
+            return [style.stroke, style.strokeLinecap, hollow];
+        })"""
+    )
+    assert len(looks) == 4
+    assert len({(cap, hollow) for _, cap, hollow in looks}) == 4, looks  # four shapes
+    swatches = page.evaluate(
+        """[...document.querySelectorAll('[data-chart=body] .swatch.weight')].map(s => {
+            const style = getComputedStyle(s);
+            return [style.borderRadius, style.boxShadow, style.backgroundColor].join(' ');
+        })"""
+    )
+    assert len(set(swatches)) == 4, swatches
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("[data-chart=body]").screenshot(path=str(ARTIFACTS / "my-data-four-scales.png"))

@@ -259,3 +259,45 @@ def test_a_table_of_two_services_pages_by_day(logged_in, user):
         re.sub(r"<[^>]+>", " ", section.group(0)).split()
     )
     assert len(_record_rows(logged_in, "daily", "/data/?daily_page=3")) == 5
+
+
+@pytest.fixture
+def four_scales(user):
+    """Four services that weigh, each on a day of its own this week."""
+    today = timezone.localdate()
+    for offset, provider in enumerate(("google_health", "withings", "polar", "demo")):
+        store_days(user, provider=provider, last=today - timedelta(days=offset), days=1)
+    return user
+
+
+def test_four_services_weigh_ins_get_four_different_marks(logged_in, four_scales):
+    figure = re.search(
+        r'data-chart="body".*?</figure>', logged_in.get("/data/?range=7d").content.decode(), re.S
+    ).group(0)
+
+    dots = re.findall(
+        r'<path class="dot weight ([^"]+)" d="[^"]+"[^>]*><title>Weight from ([^<]+)</title>',
+        figure,
+    )
+    assert len(dots) == 4
+    shapes = [c for classes, _ in dots for c in classes.split() if c.startswith("shape-")]
+    assert len(set(shapes)) == 4  # told apart by shape too, not by colour alone
+    legend = re.findall(r'<span class="swatch weight ([^"]+)"></span>Weight from', figure)
+    assert legend == [classes for classes, _ in dots]  # the legend shows each mark as drawn
+    hollow = [classes for classes, _ in dots if "hollow" in classes]
+    # a hole over each hollow series, of weight and of body fat
+    assert hollow and figure.count('<path class="dot-hole') == 2 * len(hollow)
+
+
+def test_source_marks_never_repeat_for_a_dozen_services():
+    from records.charts.trends import source_look
+
+    looks = [source_look(rank) for rank in range(12)]
+
+    assert len(set(looks)) == 12
+    assert {look.split()[1] for look in looks[:4]} == {
+        "shape-round",
+        "shape-square",
+        "shape-round-hollow",
+        "shape-square-hollow",
+    }
