@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from records.models import BodyMeasurement
+from records.services.daily_values import daily_values_rebuild
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import PASSWORD
 from tests.records.history import store_days
@@ -146,3 +148,46 @@ def test_four_services_weigh_ins_look_different_without_relying_on_colour(
     assert len(set(swatches)) == 4, swatches
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("[data-chart=body]").screenshot(path=str(ARTIFACTS / "my-data-four-scales.png"))
+
+
+def _labels_outside_their_chart(page) -> list[str]:
+    """Axis labels (by chart and text) that reach past their chart's SVG box."""
+    return page.evaluate(
+        """[...document.querySelectorAll('svg.chart')].flatMap(svg => {
+            const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text.axis')].filter(label => {
+                const r = label.getBoundingClientRect();
+                return r.left < box.left - 0.5 || r.right > box.right + 0.5
+                    || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+            }).map(label => svg.closest('[data-chart]').dataset.chart + ': ' + label.textContent);
+        })"""
+    )
+
+
+@pytest.mark.parametrize("range_key", ["7d", "30d", "1y"])
+def test_ten_million_steps_and_a_635_kg_weigh_in_stay_inside_their_charts(
+    page, live_server, user_factory, range_key
+):
+    person = user_factory("extremes@example.com")
+    today = timezone.localdate()
+    store_days(person, last=today, days=30, steps=lambda i: 10_000_000 if i == 1 else 8000)
+    BodyMeasurement.objects.filter(
+        pk=BodyMeasurement.objects.order_by("-measured_at")[0].pk
+    ).update(weight_kg=635.0)
+    daily_values_rebuild()
+    _log_in(page, live_server.url, person.email)
+
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/data/?range={range_key}")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+
+        assert "10,000,000" in page.locator("[data-chart=steps]").inner_text()
+        assert "635.0 kg" in page.locator("[data-chart=body]").inner_text()
+        assert _fits(page), f"My data scrolls sideways at {width} px"
+        assert _tables_scrolling_sideways(page) == [], f"at {width} px"
+        assert _labels_outside_their_chart(page) == [], f"at {width} px"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"my-data-extremes-{range_key}-{width}.png"), full_page=True
+        )
