@@ -42,6 +42,12 @@ def short_day(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
+def phone_day(day: date, *, this_year: int) -> str:
+    """'3 Nov' for a phone's table, its day and month never broken apart (a non-breaking
+    space); '3 Nov 2025' when not this_year, the year free to go under them in a narrow column."""
+    return f"{day.day}\u00a0{day:%b}" + ("" if day.year == this_year else f" {day.year}")
+
+
 def words(items: dict[str, int], *, unit: str = "") -> str:
     """'10 Running, 8 Walking' from {'Running': 10, 'Walking': 8}, largest first."""
     ranked = sorted(items.items(), key=lambda item: (-item[1], item[0]))

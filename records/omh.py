@@ -4,7 +4,7 @@ body in one of the Open mHealth schemas. Reference: https://www.openmhealth.org/
 Which schema each feed becomes (the versions tests validate against, in tests/fixtures/omh/):
 activities -> physical-activity 1.2; sleep -> sleep-episode 1.1 and sleep-duration 2.0;
 body -> body-weight 2.0 and body-fat-percentage 1.0; daily -> step-count 2.0;
-heart_rate -> heart-rate 2.0.
+heart_rate -> heart-rate 2.0, marked "at rest" (the feed is the resting heart rate per day).
 """
 
 from __future__ import annotations
@@ -141,6 +141,8 @@ def _heart_rate(r) -> Iterator[dict]:
         {
             "heart_rate": {"value": r.resting_heart_rate, "unit": "beats/min"},
             "effective_time_frame": _day_interval(r.date),
+            # Without it a consumer cannot tell a resting rate from any other heart rate.
+            "temporal_relationship_to_physical_activity": "at rest",
         },
     )
 

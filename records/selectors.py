@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial, reduce
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
 from connections.models import Feed
 from connections.providers import PROVIDERS
 from records import formatting as fmt
-from records.metrics import feed_sources
+from records.metrics import METRICS, feed_sources
 from records.models import Activity, BodyMeasurement, DailySummary, SleepSession
+from records.series import one_source_per_day, preferred_sources, source_order
 
 PAGE_SIZE = 20
 
@@ -47,7 +48,11 @@ class Section:
     columns: list[str]
     wide_columns: tuple[str, ...] = ()  # left out on phones (Source: said once, or under the day)
     counted: str = "record"  # what the count counts
+    # (metric key, the column its chart draws): the table then shows each day once, from the
+    # source that chart shows, instead of every service's record of the day.
+    per_day: tuple[str, str] | None = None
     count: int = 0
+    services: int = 0  # how many services the records come from (per-day tables)
     page: int = 1
     rows: list[list[Cell]] = field(default_factory=list)
     newer_url: str = ""  # links to the neighbouring pages, set by the view
@@ -77,6 +82,11 @@ class Section:
         return names.pop() if len(names) == 1 else ""
 
     @property
+    def picks_per_day(self) -> bool:
+        """Whether some day had two services' records to pick from: then the page says so."""
+        return self.per_day is not None and self.services > 1
+
+    @property
     def feed_label(self) -> str:
         """The feed's name as the Connect page shows it: 'Body'."""
         return Feed(self.feed).label
@@ -102,9 +112,7 @@ def _day(day: date, *, today: date) -> Cell:
 
 
 def _short(day: date, today: date) -> str:
-    """'3 Nov' (with its year when not this one), never broken over two lines."""
-    text = fmt.short_day(day) + ("" if day.year == today.year else f" {day.year}")
-    return text.replace(" ", "\u00a0")
+    return fmt.phone_day(day, this_year=today.year)
 
 
 def _source(provider: str) -> Cell:
@@ -195,9 +203,14 @@ def _weigh_ins(user) -> QuerySet:
     )
 
 
-def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
-    """My data's tables: per section the count and the requested page (two queries each)."""
+def my_data(
+    *, user, pages: dict[str, int] | None = None, preferences: dict[str, str] | None = None
+) -> list[Section]:
+    """My data's tables: per section the count and the requested page (two queries each, and one
+    for the person's preferred sources unless given)."""
     pages = pages or {}
+    if preferences is None:
+        preferences = preferred_sources(user)
     today = timezone.localdate()
     owned = {"user": user}
     daily_values = (
@@ -255,6 +268,8 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 "heart rate",
                 ["Day", "Resting heart rate", "Source"],
                 wide_columns=("Source",),
+                counted="day",
+                per_day=("heart_rate", "resting_heart_rate"),
             ),
             DailySummary.objects.filter(**owned, resting_heart_rate__isnull=False).order_by(
                 "-date", "-pk"
@@ -279,6 +294,8 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
                 wide_columns=("Distance", "Calories", "Source")
                 if scored
                 else ("Calories", "Source"),
+                counted="day",
+                per_day=("steps", "steps"),
             ),
             DailySummary.objects.filter(daily_values, **owned).order_by("-date", "-pk"),
             partial(_daily, scores=scored),
@@ -286,7 +303,16 @@ def my_data(*, user, pages: dict[str, int] | None = None) -> list[Section]:
     ]
     sections = []
     for section, queryset, row in plan:
-        section.count = queryset.count()
+        if section.per_day:
+            metric, charted = section.per_day
+            totals = queryset.aggregate(
+                days=Count("date", distinct=True), services=Count("provider", distinct=True)
+            )
+            section.count, section.services = totals["days"], totals["services"]
+            order = source_order(METRICS[metric], preferences)
+            queryset = one_source_per_day(queryset, order=order, charted=charted)
+        else:
+            section.count = queryset.count()
         section.page = min(max(1, pages.get(section.slug, 1)), section.pages)
         start = (section.page - 1) * PAGE_SIZE
         # Always one query for the rows, even for an empty section: the page's cost is fixed.

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+
 from connections.providers import PROVIDERS
 from records.metrics import METRICS, Metric, metric_sources
 from records.models import DailyValue, SourcePreference
@@ -83,15 +85,24 @@ def _present(value: Any) -> bool:
     return value is not None and value != {}
 
 
-def chart_data(*, user, first: date, last: date) -> ChartData:
-    """Per day and metric, the value to chart and its source (two queries whatever the range)."""
+def preferred_sources(user) -> dict[str, str]:
+    """The person's preferred source per metric key (one query)."""
+    return dict(SourcePreference.objects.filter(user=user).values_list("metric", "provider"))
+
+
+def chart_data(
+    *, user, first: date, last: date, preferences: dict[str, str] | None = None
+) -> ChartData:
+    """Per day and metric, the value to chart and its source (one query whatever the range, and
+    one for the person's preferred sources unless given)."""
     rows = DailyValue.objects.filter(
         user=user, day__gte=first - timedelta(days=LOOK_BACK), day__lte=last
     ).values("day", "provider", *COLUMNS)
     by_day: dict[date, dict[str, dict]] = {}
     for row in rows:
         by_day.setdefault(row["day"], {})[row["provider"]] = row
-    preferences = dict(SourcePreference.objects.filter(user=user).values_list("metric", "provider"))
+    if preferences is None:
+        preferences = preferred_sources(user)
     data = ChartData(first=first, last=last)
     for metric in METRICS.values():
         order = source_order(metric, preferences)
@@ -108,6 +119,30 @@ def chart_data(*, user, first: date, last: date) -> ChartData:
                         break
             data.picks[group[0]] = chosen
     return data
+
+
+def one_source_per_day(records: QuerySet, *, order: list[str], charted: str = "") -> QuerySet:
+    """Of records with a `date`, per day the one a chart of that metric shows: from the first
+    provider in `order` (source_order()) that has the `charted` value that day, then from the
+    first at all; one SQL subquery per row, no query of its own."""
+    rank = Case(
+        *(When(provider=provider, then=Value(index)) for index, provider in enumerate(order)),
+        default=Value(len(order)),
+        output_field=IntegerField(),
+    )
+    missing = (
+        Case(When(**{f"{charted}__isnull": True}, then=Value(1)), default=Value(0))
+        if charted
+        else Value(0)
+    )
+    # As the charts' daily values: a provider's latest update of the day stands for it.
+    best = (
+        records.filter(date=OuterRef("date"))
+        .annotate(missing=missing, rank=rank)
+        .order_by("missing", "rank", "provider", "-updated_at", "-pk")
+        .values("pk")[:1]
+    )
+    return records.filter(pk=Subquery(best))
 
 
 def source_label(provider: str) -> str:

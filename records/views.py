@@ -16,7 +16,7 @@ from records.forms import DownloadRangeForm
 from records.metrics import METRICS
 from records.omh import omh_data_points
 from records.selectors import my_data
-from records.series import DEFAULT_RANGE, RANGES
+from records.series import DEFAULT_RANGE, RANGES, preferred_sources
 from records.services.preferences import UnknownSource, source_preference_set
 from records.zipstream import zip_stream
 
@@ -49,11 +49,17 @@ def data_index(request: HttpRequest) -> HttpResponse:
         for key, value in request.GET.items()
         if key.endswith("_page")
     }
-    sections = my_data(user=request.user, pages=pages)
+    preferences = preferred_sources(request.user)  # the tables and the charts pick alike
+    sections = my_data(user=request.user, pages=pages, preferences=preferences)
     for section in sections:
         section.newer_url = _page_link(request, section, section.page - 1)
         section.older_url = _page_link(request, section, section.page + 1)
-    charts = my_data_charts(user=request.user, range_key=range_key, today=timezone.localdate())
+    charts = my_data_charts(
+        user=request.user,
+        range_key=range_key,
+        today=timezone.localdate(),
+        preferences=preferences,
+    )
     context = {
         "sections": sections,
         "charts": charts,

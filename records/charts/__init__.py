@@ -10,10 +10,18 @@ from records.charts.trends import activities_chart, body_chart, zones_chart
 from records.series import RANGES, chart_data
 
 
-def my_data_charts(*, user, range_key: str, today: date) -> list[Chart]:
-    """Every chart for the range ending today, in page order (two queries in all)."""
+def my_data_charts(
+    *, user, range_key: str, today: date, preferences: dict[str, str] | None = None
+) -> list[Chart]:
+    """Every chart for the range ending today, in page order (one query in all, and one for the
+    person's preferred sources unless given)."""
     period, length = RANGES[range_key]
-    data = chart_data(user=user, first=today - timedelta(days=length - 1), last=today)
+    data = chart_data(
+        user=user,
+        first=today - timedelta(days=length - 1),
+        last=today,
+        preferences=preferences,
+    )
     charts = [
         steps_chart(data, period),
         sleep_chart(data, period),

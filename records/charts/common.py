@@ -8,10 +8,14 @@ from datetime import date, timedelta
 from django.utils.safestring import SafeString
 
 from records.charts.svg import Canvas, spread
-from records.formatting import day_label, short_day
+from records.formatting import day_label, phone_day, short_day
 from records.metrics import METRICS
 from records.selectors import Cell
 from records.series import ChartData, source_label
+
+# Left out on phones, as in the record tables: a phone's table keeps its numbers, and each row's
+# source goes under its day.
+PHONE_HIDDEN = ("Stages", "Source")
 
 
 @dataclass
@@ -19,13 +23,21 @@ class Table:
     columns: list[str]
     rows: list[list[str | Cell]]  # a Cell has a compact form for phones (days)
 
+    @property
+    def wide_columns(self) -> list[int]:
+        """The columns (by position) left out on phones."""
+        return [i for i, column in enumerate(self.columns) if column in PHONE_HIDDEN]
+
+    @property
+    def has_source(self) -> bool:
+        """Whether the last column names each row's source (said under the day on phones)."""
+        return self.columns[-1] == "Source"
+
 
 def day_cell(day: date, data: ChartData) -> Cell:
-    """A table's day: 'Mon 30 Nov 2026', and '30 Nov' on phones (with the year when it is not
-    the range's last)."""
-    return Cell(
-        day_label(day), short_day(day) + ("" if day.year == data.last.year else f" {day.year}")
-    )
+    """A table's day: 'Mon 30 Nov 2026', and '30 Nov' on phones, never broken over two lines
+    (with the year when it is not the range's last)."""
+    return Cell(day_label(day), phone_day(day, this_year=data.last.year))
 
 
 @dataclass

@@ -97,8 +97,10 @@ class Canvas:
             pen_down = True
         self._path(parts, css, label)
 
-    def dots(self, values, css: str, *, label: str = "", scale=None):
-        """A round dot per slot with a value (a zero-length stroke with round caps)."""
+    def dots(self, values, css: str, *, label: str = "", scale=None, hole: str = ""):
+        """A dot per slot with a value: a zero-length stroke, round or square by its caps (CSS).
+        With hole (a CSS class), the same dots again in a thinner stroke on top, drawn in the
+        card's colour: hollow marks."""
         scale = scale or self.scale
         parts = [
             f"M{_n(slot + 0.5)} {_n(100 - scale.up(value))}h0"
@@ -106,6 +108,8 @@ class Canvas:
             if value is not None
         ]
         self._path(parts, css, label)
+        if hole:
+            self._path(parts, hole, "")
 
     def _path(self, parts: list[str], css: str, label: str, *, fill: bool = False) -> None:
         if not parts:

@@ -20,6 +20,16 @@ from records.series import ChartData, source_label
 
 ZONES = ("light", "moderate", "vigorous", "peak")
 MOST_KINDS = 4  # activity types drawn on their own; the rest are "Other"
+# Each source's dots differ in shape as well as colour (tendon.css: .source-0 to -2 per series,
+# and the shapes), so sources are told apart without colour vision too.
+SOURCE_COLOURS = 3
+SOURCE_SHAPES = ("shape-round", "shape-square", "shape-round-hollow", "shape-square-hollow")
+
+
+def source_look(rank: int) -> str:
+    """The CSS classes of the rank-th source's dots: a colour, then a shape. Three colours and
+    four shapes cycle together, so a dozen sources each get a look of their own."""
+    return f"source-{rank % SOURCE_COLOURS} {SOURCE_SHAPES[rank % len(SOURCE_SHAPES)]}"
 
 
 def _smoothed(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -116,8 +126,11 @@ def _dots_by_source(canvas, days, picks, css, words_, scale) -> list[tuple[str, 
             picks[d].value if d in picks and picks[d].provider == provider else None for d in days
         ]
         label = f"{words_} from {source_label(provider)}"
-        canvas.dots(series, f"dot {css} source-{rank}", scale=scale, label=label)
-        legend.append((label, f"{css} source-{rank}"))
+        look = source_look(rank)
+        shape = look.split()[-1]
+        hole = f"dot-hole {shape}" if shape.endswith("-hollow") else ""
+        canvas.dots(series, f"dot {css} {look}", scale=scale, label=label, hole=hole)
+        legend.append((label, f"{css} {look}"))
     return legend
 
 

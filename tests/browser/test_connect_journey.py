@@ -63,7 +63,7 @@ def test_sign_up_connect_import_revoke_and_reconnect(page, live_demo, worker_fac
     assert re.search(r"\d+ days( imported|: \d+ new)", history), history
     page.goto(f"{live_demo}/data/")
     heading = page.locator("[data-feed=daily-summary] h2").inner_text()
-    assert re.fullmatch(r"Daily summary \(\d+ records\)", heading), heading
+    assert re.fullmatch(r"Daily summary \(\d+ days\)", heading), heading
 
     # Revoke the grant on the demo provider's page; the next sync finds out.
     page.goto(f"{live_demo}/sandbox/")

@@ -43,6 +43,14 @@ def _retrieve(uri: str) -> Resource:
 
 REGISTRY = Registry(retrieve=_retrieve)
 
+# jsonschema checks "date-time" only when rfc3339-validator is installed, and otherwise skips it
+# without a word: every header's creation time and every time frame would go unchecked.
+if "date-time" not in FormatChecker().checkers:
+    raise ImportError(
+        "jsonschema cannot check the 'date-time' format: install rfc3339-validator "
+        "(requirements-dev.txt) so Open mHealth date-times are really validated"
+    )
+
 
 def validate(instance: dict, schema: str) -> None:
     """Raises jsonschema.ValidationError unless instance matches the named schema file."""

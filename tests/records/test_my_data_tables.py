@@ -156,7 +156,7 @@ def test_a_table_from_two_services_names_each_rows_service_under_its_day_on_a_ph
 ):
     today = timezone.localdate()
     store_days(user, provider="demo", last=today, days=3)
-    store_days(user, provider="withings", last=today, days=3)
+    store_days(user, provider="withings", last=today, days=3, every=2)  # today, the day before
 
     daily = _section(logged_in.get("/data/").content.decode(), "daily")
 
@@ -183,7 +183,7 @@ def test_record_counts_have_thousands_separators(logged_in, user):
 
     daily = _text(_section(logged_in.get("/data/?daily_page=52").content.decode(), "daily"))
 
-    assert "Daily summary (1,025 records)" in daily
+    assert "Daily summary (1,025 days)" in daily
     assert "1,021–1,025 of 1,025, newest first." in daily
 
 
@@ -206,7 +206,7 @@ def test_the_daily_table_shows_the_scores_a_ring_or_strap_gives(logged_in, user)
     assert "Readiness\u00a066 · Sleep\u00a063 · Activity\u00a082" in rows[0]
     assert "Recovery\u00a044\u00a0% · Strain\u00a05.3 · HRV\u00a032\u00a0ms" in rows[1]
     assert "Readiness" not in rows[2] and "Strain" not in rows[2]
-    assert "(3 records)" in _text(daily)
+    assert "(3 days)" in _text(daily)
 
 
 def test_a_day_with_only_scores_is_listed(logged_in, user):
@@ -214,7 +214,7 @@ def test_a_day_with_only_scores_is_listed(logged_in, user):
 
     daily = _section(logged_in.get("/data/").content.decode(), "daily")
 
-    assert "(1 record)" in _text(daily) and "Recovery\u00a071\u00a0%" in daily
+    assert "(1 day)" in _text(daily) and "Recovery\u00a071\u00a0%" in daily
 
 
 def test_the_daily_table_has_no_scores_column_for_services_without_scores(logged_in, user):

@@ -85,9 +85,40 @@ def test_weigh_in_with_weight_and_fat_becomes_two_points(logged_in, imported):
     assert weights[0]["body"]["body_weight"]["unit"] == "kg"
 
 
+def test_resting_heart_rate_says_it_was_measured_at_rest(logged_in, imported):
+    points = json.loads(_download(logged_in, "/data/heart_rate.omh.json"))
+
+    assert points
+    for point in points:
+        assert point["body"]["temporal_relationship_to_physical_activity"] == "at rest"
+        validate_data_point(point)
+
+
+def test_the_validator_rejects_a_heart_rate_with_an_unknown_relationship_to_activity():
+    body = {
+        "heart_rate": {"value": 58, "unit": "beats/min"},
+        "effective_time_frame": {"date_time": "2024-12-01T08:00:00+01:00"},
+        "temporal_relationship_to_physical_activity": "resting",
+    }
+
+    with pytest.raises(ValidationError, match="resting"):
+        validate(body, "heart-rate-2.0.json")
+
+
 def test_the_validator_rejects_a_point_that_breaks_the_schema():
     with pytest.raises(ValidationError):
         validate({"body_weight": {"value": 72, "unit": "stone"}}, "body-weight-2.0.json")
+
+
+@pytest.mark.parametrize("moment", ["yesterday-ish", "2024-12-01T08:00:00", "2024-12-01"])
+def test_the_validator_rejects_a_creation_time_that_is_not_an_rfc3339_date_time(
+    logged_in, imported, moment
+):
+    point = json.loads(_download(logged_in, "/data/body.omh.json"))[0]
+    point["header"]["creation_date_time"] = moment
+
+    with pytest.raises(ValidationError, match="date-time"):
+        validate_data_point(point)
 
 
 def test_download_everything_is_one_zip_with_every_feed(logged_in, demo_imported):

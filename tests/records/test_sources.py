@@ -117,8 +117,8 @@ def _chart_table(client, chart: str, path: str = "/data/?range=7d") -> list[list
     body = re.search(r"<tbody>(.*?)</tbody>", figure, re.S).group(1)
     return [
         [
-            re.sub(r'<span class="short">.*?</span>|<[^>]+>', "", cell).replace("&amp;", "&")
-            for cell in re.findall(r"<td>(.*?)</td>", row)
+            re.sub(r'<span class="short[^"]*">.*?</span>|<[^>]+>', "", cell).replace("&amp;", "&")
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
         ]
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
     ]
@@ -177,3 +177,127 @@ def test_fitbit_and_withings_weigh_ins_make_one_weight_series_naming_each_point_
     )
     by_source = {title.replace("&amp;", "&"): d.count("M") for d, title in dots.items()}
     assert by_source == {"Weight from Fitbit & Pixel Watch": 3, "Weight from Withings": 1}
+
+
+def _record_rows(client, slug: str, path: str = "/data/?range=7d") -> list[list[str]]:
+    """A record table's rows as desktop shows them: the long day, the values, the source."""
+    html = client.get(path).content.decode()
+    section = re.search(rf'<section class="panel records" id="{slug}".*?</section>', html, re.S)
+    body = re.search(r"<tbody>(.*?)</tbody>", section.group(0), re.S).group(1)
+    return [
+        [
+            re.sub(r'<span class="short[^"]*"[^>]*>.*?</span>|<[^>]+>', "", cell).replace(
+                "&amp;", "&"
+            )
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+@pytest.mark.parametrize(("slug", "chart"), [("daily", "steps"), ("heart_rate", "heart")])
+def test_a_day_two_services_report_is_one_table_row_from_the_source_the_chart_shows(
+    logged_in, fitbit_and_polar, slug, chart
+):
+    rows = _record_rows(logged_in, slug)
+    charted = _chart_table(logged_in, chart)
+
+    assert len(rows) == 7 and len({row[0] for row in rows}) == 7  # one row a day
+    assert [row[-1] for row in rows] == [row[-1] for row in reversed(charted)]
+    assert {row[-1] for row in rows} == {"Fitbit & Pixel Watch"}
+
+
+@pytest.mark.parametrize(("slug", "metric"), [("daily", "steps"), ("heart_rate", "heart_rate")])
+def test_the_tables_follow_the_preferred_source_like_the_charts(
+    logged_in, fitbit_and_polar, slug, metric
+):
+    logged_in.post("/data/sources/", {f"prefer_{metric}": "polar"})
+
+    rows = _record_rows(logged_in, slug)
+
+    assert [row[-1] for row in rows] == ["Polar", "Fitbit & Pixel Watch"] * 3 + ["Polar"]
+
+
+def test_the_daily_table_shows_the_day_s_values_of_the_service_whose_steps_are_charted(
+    logged_in, two_sources
+):
+    rows = _record_rows(logged_in, "daily")
+
+    assert [(row[1], row[-1]) for row in rows] == [
+        ("700", "Withings"),
+        ("1,000", "Demo Health"),
+    ] * 3 + [("700", "Withings")]
+
+
+def test_tables_of_two_services_count_days_and_say_one_service_is_shown_per_day(
+    logged_in, fitbit_and_polar
+):
+    text = page_text(logged_in.get("/data/"))
+
+    assert "Daily summary (7 days)" in text and "Heart rate (7 days)" in text
+    assert (
+        "One row per day: where two services report a day, the one you prefer is shown, "
+        "as in the chart above." in text
+    )
+
+
+def test_a_table_of_one_service_says_nothing_about_picking(logged_in, user):
+    store_days(user, provider="demo", last=timezone.localdate(), days=3)
+
+    assert "One row per day" not in page_text(logged_in.get("/data/"))
+
+
+def test_a_table_of_two_services_pages_by_day(logged_in, user):
+    today = timezone.localdate()
+    store_days(user, provider="google_health", last=today, days=45)
+    store_days(user, provider="polar", last=today, days=45, every=2)
+
+    html = logged_in.get("/data/?daily_page=3").content.decode()
+
+    section = re.search(r'<section class="panel records" id="daily".*?</section>', html, re.S)
+    assert "41–45 of 45, newest first." in " ".join(
+        re.sub(r"<[^>]+>", " ", section.group(0)).split()
+    )
+    assert len(_record_rows(logged_in, "daily", "/data/?daily_page=3")) == 5
+
+
+@pytest.fixture
+def four_scales(user):
+    """Four services that weigh, each on a day of its own this week."""
+    today = timezone.localdate()
+    for offset, provider in enumerate(("google_health", "withings", "polar", "demo")):
+        store_days(user, provider=provider, last=today - timedelta(days=offset), days=1)
+    return user
+
+
+def test_four_services_weigh_ins_get_four_different_marks(logged_in, four_scales):
+    figure = re.search(
+        r'data-chart="body".*?</figure>', logged_in.get("/data/?range=7d").content.decode(), re.S
+    ).group(0)
+
+    dots = re.findall(
+        r'<path class="dot weight ([^"]+)" d="[^"]+"[^>]*><title>Weight from ([^<]+)</title>',
+        figure,
+    )
+    assert len(dots) == 4
+    shapes = [c for classes, _ in dots for c in classes.split() if c.startswith("shape-")]
+    assert len(set(shapes)) == 4  # told apart by shape too, not by colour alone
+    legend = re.findall(r'<span class="swatch weight ([^"]+)"></span>Weight from', figure)
+    assert legend == [classes for classes, _ in dots]  # the legend shows each mark as drawn
+    hollow = [classes for classes, _ in dots if "hollow" in classes]
+    # a hole over each hollow series, of weight and of body fat
+    assert hollow and figure.count('<path class="dot-hole') == 2 * len(hollow)
+
+
+def test_source_marks_never_repeat_for_a_dozen_services():
+    from records.charts.trends import source_look
+
+    looks = [source_look(rank) for rank in range(12)]
+
+    assert len(set(looks)) == 12
+    assert {look.split()[1] for look in looks[:4]} == {
+        "shape-round",
+        "shape-square",
+        "shape-round-hollow",
+        "shape-square-hollow",
+    }
