@@ -77,7 +77,8 @@ class ConnectionPageMixin:
             ("User told to reconnect", relative(credential.notified_at, empty="no")),
         ]
         return format_html(
-            "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+            '<table class="stack">{}</table>',
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
         )
 
     @admin.display(description="permissions")
@@ -100,10 +101,13 @@ class ConnectionPageMixin:
             for scope in sorted(needed | granted)
         ]
         return format_html(
-            "<table><tr><th>Permission</th><th>This feed needs it</th><th>Granted</th></tr>"
-            "{}</table>",
+            '<table class="stack"><thead><tr><th>Permission</th><th>This feed needs it</th>'
+            "<th>Granted</th></tr></thead>{}</table>",
             format_html_join(
-                "", '<tr><td title="{}">{}</td><td>{}</td><td>{}</td></tr>', rows
+                "",
+                '<tr><td title="{}">{}</td><td data-label="This feed needs it">{}</td>'
+                '<td data-label="Granted">{}</td></tr>',
+                rows,
             ),
         )
 
@@ -121,8 +125,12 @@ class ConnectionPageMixin:
         ]
         return (
             format_html(
-                "<table>{}</table>",
-                format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+                '<table class="stack">{}</table>',
+                format_html_join(
+                    "",
+                    '<tr><td>{}</td><td>{}</td><td class="wide">{}</td><td>{}</td></tr>',
+                    rows,
+                ),
             )
             if rows
             else "No events yet."
@@ -144,14 +152,19 @@ class ConnectionPageMixin:
             for r in runs
         ]
         header = (
-            "<tr><th>Queued</th><th>Outcome</th><th>API calls</th><th>New</th><th>Updated</th>"
-            "<th>Error</th><th></th></tr>"
+            "<thead><tr><th>Queued</th><th>Outcome</th><th>API calls</th><th>New</th>"
+            "<th>Updated</th><th>Error</th><th></th></tr></thead>"
+        )
+        row = (
+            '<tr><td>{}</td><td>{}</td><td data-label="API calls">{}</td>'
+            '<td data-label="New">{}</td><td data-label="Updated">{}</td><td>{}</td>'
+            '<td class="wide">{}</td></tr>'
         )
         return (
             format_html(
-                "<table>{}{}</table>",
+                '<table class="stack">{}{}</table>',
                 mark_safe(header),  # noqa: S308 - a constant
-                format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows),
+                format_html_join("", row, rows),
             )
             if rows
             else "No import has run yet."
@@ -174,12 +187,12 @@ class ConnectionPageMixin:
         if not rows:
             return "None: every record the provider sent was stored."
         return format_html(
-            "<table><tr><th>Record</th><th>Kind</th><th>Why</th><th>Seen</th><th>Last</th></tr>"
-            "{}</table>",
+            '<table class="stack"><thead><tr><th>Record</th><th>Kind</th><th>Why</th>'
+            "<th>Seen</th><th>Last</th></tr></thead>{}</table>",
             format_html_join(
                 "",
-                '<tr><td><a href="{}">…{}</a></td><td>{}</td><td>{}</td>'
-                "<td>{}×</td><td>{}</td></tr>",
+                '<tr><td><a href="{}">…{}</a></td><td>{}</td><td class="wide">{}</td>'
+                '<td data-label="Seen">{}×</td><td data-label="Last">{}</td></tr>',
                 rows,
             ),
         )
