@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
 from allauth.socialaccount.models import SocialApp
@@ -163,6 +163,17 @@ def _schedule_words(connection: Connection, name: str) -> str:
         every = "hour" if hours == 1 else f"{hours} hours"
         return f"Updates arrive as soon as {name} sends them; we also check every {every}."
     return f"Importing every {settings.IMPORT_INTERVAL_MINUTES} minutes."
+
+
+def trouble_since(*, connection: Connection) -> datetime | None:
+    """Since when a connection that is not working has not been: its first failure in a row,
+    else when its grant last changed (stopped working, or was given without a permission).
+    The health dashboard and the connection's admin page both say this."""
+    if connection.failing_since is not None:
+        return connection.failing_since
+    if connection.credential is not None:
+        return connection.credential.status_changed_at
+    return connection.updated_at
 
 
 def worst_status(statuses: list[Status]) -> Status | None:

@@ -15,6 +15,7 @@ from connections.admin.common import relative
 from connections.messages import push_reason
 from connections.models import ConnectionEvent, ImportRun, SetAsideRecord, WebhookHint
 from connections.providers import PROVIDERS
+from connections.selectors import NOT_WORKING, connection_status, trouble_since
 from records.selectors import records_summary
 
 HISTORY = 20
@@ -23,14 +24,23 @@ HISTORY = 20
 class ConnectionPageMixin:
     """Read-only fields of ConnectionAdmin's change page."""
 
-    @admin.display(description="failing since")
+    @admin.display(description="not working since")
     def failing(self, obj):
-        if obj.failing_since is None:
-            return "not failing"
-        if not obj.failure_days:
-            return relative(obj.failing_since)
-        days = f"{obj.failure_days} day{'s' if obj.failure_days != 1 else ''}"
-        return format_html("{} — failures on {}", relative(obj.failing_since), days)
+        """Since when, and how, the connection has not been working: what the dashboard's
+        "Failing now" counts it as (a grant that needs the person, a missing permission, an
+        error, or failures it still retries), never "not failing" beside a dead grant."""
+        status = connection_status(connection=obj)
+        since = trouble_since(connection=obj)
+        days = ""
+        if obj.failing_since is not None and obj.failure_days:
+            days = f" — failures on {obj.failure_days} day{pluralize(obj.failure_days)}"
+        if status.code in NOT_WORKING:
+            return format_html("{}: {}{}", relative(since), status.label, days)
+        if obj.failing_since is not None and status.can_import:
+            return format_html("{}: retrying{}", relative(obj.failing_since), days)
+        if status.code in ("disabled", "unavailable"):
+            return f"not counted: {status.label.lower()}, nothing is imported"
+        return "working"
 
     @admin.display(description="last push")
     def last_hint(self, obj):

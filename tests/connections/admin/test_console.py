@@ -100,6 +100,59 @@ def test_failing_now_never_says_all_is_well_next_to_connections_needing_reauthor
     assert "5 connections not working" in failing and "working." not in failing
 
 
+@pytest.mark.parametrize(
+    ("state", "says"),
+    [
+        ("needs_reauth", "Needs re-authorization"),
+        ("permission_missing", "Permission missing: sleep"),
+        ("error", "Error: not answering since"),
+        ("retrying", "retrying"),
+    ],
+)
+def test_the_connection_page_says_since_when_it_is_not_working_as_the_dashboard_counts_it(
+    as_staff, every_state, state, says
+):
+    connection = every_state[state]
+    health_refresh()
+
+    page = page_text(as_staff.get(f"/admin/connections/connection/{connection.pk}/change/"))
+    failing = element_text(as_staff.get("/admin/health/").content.decode(), "data-failing")
+
+    assert f"#{connection.pk}" in failing  # the dashboard lists it as not working
+    assert "not failing" not in page
+    line = re.search(r"Not working since: (.+?) Last error:", page).group(1)
+    assert re.fullmatch(rf"\d+ \w+ \d\d:\d\d \([^)]+\) ?: {says}.*", line), line
+
+
+def test_the_connection_page_of_a_working_connection_says_it_works(as_staff, every_state):
+    page = page_text(
+        as_staff.get(f"/admin/connections/connection/{every_state['fine'][0].pk}/change/")
+    )
+
+    assert "Not working since: working" in page
+
+
+def test_failing_now_gives_a_dead_grants_cause_on_each_of_its_feeds(as_staff, make):
+    sleep = make(
+        Credential.Status.NEEDS_REAUTH,
+        last_error_code="needs_reauth",
+        last_error_message="Demo Health refused the grant (invalid_grant).",
+    )
+    Connection.objects.create(
+        user=sleep.user,
+        provider="demo",
+        feed="body",
+        account_uid=sleep.account_uid,
+        credential=sleep.credential,
+    )
+    health_refresh()
+
+    failing = element_text(as_staff.get("/admin/health/").content.decode(), "data-failing")
+
+    assert failing.count("Demo Health stopped accepting our access on") == 2
+    assert "—" not in failing
+
+
 def test_the_dashboard_uses_the_persons_pill_words_and_colours(as_staff, every_state):
     health_refresh()
 
