@@ -134,7 +134,9 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
 
     @admin.display(description="person", ordering="user__email")
     def user_email(self, obj):
-        return obj.user.email
+        # A narrow column breaks an address before its "@", never in the middle of a word.
+        name, at, domain = obj.user.email.rpartition("@")
+        return format_html("{}<wbr>{}{}", name, at, domain) if at else obj.user.email
 
     @admin.display(description="connection", ordering="provider")
     def connection_name(self, obj):
@@ -166,6 +168,13 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
 
     @admin.display(description="last error")
     def short_error(self, obj):
+        """The feed's last error; for a grant that stopped working, its cause on every feed of
+        it (the feeds that never reached the provider since have no error of their own)."""
+        status = connection_status(connection=obj)
+        if status.code == "needs_reauth":
+            return format_html(
+                '<span title="{}">{}</span>', obj.last_error_message, status.explanation
+            )
         if not obj.last_error_code:
             return "—"
         return format_html(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -101,6 +102,30 @@ def test_changelist_shows_person_connection_status_and_last_error(as_staff, conn
     assert "flagged@example.com Demo Health · Sleep Needs re-authorization" in page
     assert "Demo Health failed to answer (status 503)." in page
     assert "token expires" not in page  # on the connection's own page, not in the list
+
+
+def test_changelist_gives_a_dead_grants_cause_on_every_feed_of_it(as_staff, connection_factory):
+    first = connection_factory(
+        "flagged@example.com",
+        status=Credential.Status.NEEDS_REAUTH,
+        last_error_code="needs_reauth",
+        last_error_message="Demo Health refused the grant (invalid_grant).",
+    )
+    for feed in ("activities", "body", "heart_rate", "daily"):
+        Connection.objects.create(
+            user=first.user,
+            provider="demo",
+            feed=feed,
+            account_uid=first.account_uid,
+            credential=first.credential,
+        )
+
+    html = as_staff.get("/admin/connections/connection/").content.decode()
+
+    errors = re.findall(r'<td class="field-short_error">(.*?)</td>', html)
+    assert len(errors) == 5
+    for error in errors:
+        assert "Demo Health stopped accepting our access on" in error, error
 
 
 def test_changelist_leads_to_the_connections_that_are_not_working(as_staff, connection_factory):
