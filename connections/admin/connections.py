@@ -228,7 +228,7 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
                 self._done(request, connection, "enabled")
         return self._back(request)
 
-    @admin.action(description="Reset the cursor to a date (backfill)…", permissions=["operate"])
+    @admin.action(description="Backfill from a date…", permissions=["operate"])
     def reset_cursor(self, request, queryset):
         earliest = earliest_backfill({c.provider for c in queryset})
         form = BackfillForm(request.POST if "apply" in request.POST else None, earliest=earliest)
@@ -237,7 +237,9 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
             for connection in queryset:
                 connection_reset_cursor(connection=connection, since=since, actor=request.user)
                 self._done(
-                    request, connection, f"will import everything again from {since:%d %b %Y}"
+                    request,
+                    connection,
+                    f"will import everything again from {since.day} {since:%b %Y}",
                 )
             return self._back(request)
         since = form.initial.get("since") or form.fields["since"].initial

@@ -441,7 +441,7 @@ def test_backfill_with_a_bad_date_changes_nothing(as_staff, connection_factory):
 @pytest.mark.parametrize(
     ("since", "message"),
     [
-        ("0001-01-01", "Choose 01 Jan 2008 or later"),
+        ("0001-01-01", "Choose 1 Jan 2008 or later"),
         ("9999-12-31", "Choose today or a day in the past"),
     ],
 )
@@ -476,6 +476,34 @@ def test_backfill_proposes_thirty_days_ago(as_staff, connection_factory):
     page = _action(as_staff, "reset_cursor", connection).content.decode()
 
     assert f'value="{timezone.localdate() - timedelta(days=30)}"' in page
+
+
+def test_backfill_writes_its_dates_as_every_other_page_does(as_staff, connection_factory):
+    connection = connection_factory()
+    connection.provider = "withings"  # keeps data from 2008 on
+    connection.save()
+
+    form = page_text(_action(as_staff, "reset_cursor", connection))
+    done = page_text(_action(as_staff, "reset_cursor", connection, apply="1", since="2026-03-05"))
+
+    assert "Between 1 Jan 2008 and today." in form
+    assert "will import everything again from 5 Mar 2026" in done
+
+
+def test_the_backfill_action_has_the_name_of_the_pages_button_and_the_readme(
+    as_staff, connection_factory
+):
+    from pathlib import Path
+
+    connection = connection_factory()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+
+    listing = as_staff.get("/admin/connections/connection/").content.decode()
+    page = as_staff.get(f"/admin/connections/connection/{connection.pk}/change/").content.decode()
+
+    assert '<option value="reset_cursor">Backfill from a date…</option>' in listing
+    assert 'value="reset_cursor">Backfill from a date…</button>' in page
+    assert "**Backfill from a date…**" in readme
 
 
 @pytest.mark.parametrize("query", ["?status=bogus", "?failing=bogus", "?provider=bogus"])
