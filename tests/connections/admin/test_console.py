@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.contrib.auth.models import Group
@@ -193,6 +194,40 @@ def test_the_dashboard_draws_runs_per_hour_and_statuses_per_day(as_staff, every_
     assert '<svg class="chart"' in runs and "1 runs finished; 0 imported" in runs
     connected = re.search(r'<path class="bar tone-ok" d="([^"]+)">', statuses).group(1)
     assert connected.count("M") == 2  # today's bar and the one three days ago
+
+
+def _axis(svg: str) -> tuple[list[str], list[float]]:
+    """A chart's grid labels (up the left) and the positions of its labels across, in %."""
+    up = re.findall(r'<text class="axis" x="0" y="[\d.]+">([^<]+)</text>', svg)
+    across = re.findall(r'<text class="axis" x="([\d.]+)%" y="\d+" text-anchor', svg)
+    return up, [float(x) for x in across]
+
+
+def test_the_dashboards_charts_count_in_whole_steps_and_label_evenly(as_staff, every_state):
+    for day in range(1, 14):
+        StatusSnapshot.objects.create(
+            day=timezone.localdate() - timedelta(days=day),
+            taken_at=timezone.now() - timedelta(days=day),
+            counts={"demo": {"connected": 10}},
+        )
+    for hour in range(30):
+        _failed_run(every_state["error"], "unreachable", hours_ago=hour + 0.5)
+    health_refresh()
+
+    html = as_staff.get("/admin/health/").content.decode()
+
+    for chart in ("statuses", "runs"):
+        svg = html[html.index(f'data-chart="{chart}"') :]
+        svg = svg[: svg.index("<figcaption")]
+        up, across = _axis(svg)
+        values = [int(label) for label in up]  # whole numbers only, never "2" for 2.5
+        steps = {b - a for a, b in pairwise(values)}
+        assert len(steps) == 1 and values[0] == 0, (chart, up)
+        gaps = {round(b - a, 1) for a, b in pairwise(across)}
+        assert len(across) >= 4 and len(gaps) == 1, (chart, across)
+    statuses = html[html.index('data-chart="statuses"') :]
+    today = timezone.localdate()
+    assert f">{today.day} {today:%b}</text>" in statuses  # "1 Dec", as every other page
 
 
 def test_the_worker_keeps_one_snapshot_a_day_and_counts_it_again_during_the_day(every_state):
