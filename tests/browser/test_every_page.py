@@ -102,6 +102,16 @@ def test_every_page_a_person_meets_reads_on_a_phone_and_a_desktop(page, live_dem
     # "Allow sleep data" asks only for sleep, as Google does with include_granted_scopes.
     page.goto(f"{base}/connect/")
     page.locator("section[data-provider=demo]").get_by_role("link", name="Allow sleep data").click()
+    # The Enable page says so too: it lists sleep alone, the other feeds as already allowed.
+    asked = page.locator("[data-asks] li:visible")
+    assert asked.all_inner_texts() == ["Sleep — to import your sleep sessions and stages"]
+    assert page.locator("[data-allowed]").count() == 4
+    assert page.locator("input[name=feeds]").count() == 1
+    page.locator("input[name=feeds][value=sleep]").uncheck()
+    assert asked.count() == 0  # the list follows the ticks
+    page.locator("input[name=feeds][value=sleep]").check()
+    assert asked.count() == 1
+    look(page, "enable-sleep-only")
     page.get_by_role("button", name="Continue to Demo Health").click()
     offered = page.locator("input[name=granted]")
     offered.first.wait_for()
