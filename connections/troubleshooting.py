@@ -53,6 +53,13 @@ def what_to_do(
         return f"{name} is not answering. We retry automatically{when}; nothing for you to do."
     if status.code == "disabled":
         return "This feed is switched off. Enable it to import again; nothing was lost."
+    if status.code == "removed":
+        if not spec.available:
+            return f"You removed {name}; everything it imported is kept."
+        return (
+            f"You removed {name}; everything it imported is kept. To import again, enable "
+            f"{name} with the same account: importing continues from where it stopped."
+        )
     if connection.last_success_at is not None and not imported:
         # Only once an import has run and found nothing: before that, the page shows it queued.
         note = f" {spec.history_note}" if spec.history_note else ""

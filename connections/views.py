@@ -109,9 +109,10 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own_connection(request, pk)
     spec = spec_for(connection.provider)
     status = connection_status(connection=connection)
-    granted = set(connection.credential.scopes) if connection.credential else set()
+    # A removed connection has no grant: its permissions are neither allowed nor refused.
+    granted = set(connection.credential.scopes) if connection.credential else None
     permissions = [
-        (permission, permission.scope in granted)
+        (permission, None if granted is None else permission.scope in granted)
         for permission in spec.permissions_for([connection.feed])
     ]
     runs = run_lines(runs=connection_runs(connection=connection), connection=connection, spec=spec)

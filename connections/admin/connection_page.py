@@ -38,7 +38,7 @@ class ConnectionPageMixin:
             return format_html("{}: {}{}", relative(since), status.label, days)
         if obj.failing_since is not None and status.can_import:
             return format_html("{}: retrying{}", relative(obj.failing_since), days)
-        if status.code in ("disabled", "unavailable"):
+        if status.code in ("disabled", "removed", "unavailable"):
             return f"not counted: {status.label.lower()}, nothing is imported"
         return "working"
 

@@ -175,9 +175,34 @@ def test_a_removed_connection_reads_as_one_sentence(logged_in, demo_connected):
 
     page = page_text(logged_in.get(f"/connect/{sleep.pk}/"))
 
-    assert "Tokens deleted and Demo Health asked to revoke our access." in page
+    assert (
+        "You Removed Demo Health: we deleted the access you gave us and asked Demo Health to "
+        "end it. Everything imported so far is kept." in page
+    )
+    assert "Tokens" not in page
     assert "Removed — " not in page and "Removed; " not in page
     assert sleep.events.filter(kind=ConnectionEvent.Kind.REMOVED).exists()
+
+
+def test_a_removed_connections_page_says_it_was_removed_and_how_to_resume(
+    logged_in, demo_connected
+):
+    sleep = demo_connected("sleep")["sleep"]
+    logged_in.post(f"/connect/{sleep.pk}/remove/")
+
+    response = logged_in.get(f"/connect/{sleep.pk}/")
+
+    page, html = page_text(response), response.content.decode()
+    said = "Demo Health was removed: nothing is imported. Everything it imported is kept."
+    assert f"Removed {said}" in page  # the pill, and the line under it
+    assert "To import again, enable Demo Health with the same account" in page
+    button = r'<a class="button primary" href="/connect/demo/enable/">Enable Demo Health again</a>'
+    assert re.search(button, html)
+    assert "Disabled" not in page and "Not allowed" not in page
+    assert "Sleep asked again when you enable Demo Health" in page
+    # The card says the same: previously connected, Enable it again.
+    connect = page_text(logged_in.get("/connect/"))
+    assert "Enable it again and importing continues from where it stopped." in connect
 
 
 def test_no_internal_code_reaches_a_persons_pages_after_a_dead_grant(
