@@ -142,6 +142,7 @@ def test_every_page_a_person_meets_reads_on_a_phone_and_a_desktop(page, live_dem
     page.goto(f"{base}/connect/")
     card = page.locator("section[data-provider=demo]")
     assert card.inner_text().count("Needs re-authorization") == 1
+    assert card.locator("[data-summary]").inner_text().startswith("Needs you to reconnect — ")
     assert card.locator(".primary").inner_text() == "Reconnect"
     look(page, "connect-needs-reconnect")
     look(page, "connection-needs-reconnect", f"{base}/connect/{daily.pk}/")

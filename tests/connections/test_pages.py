@@ -42,7 +42,8 @@ def test_a_revoked_grant_is_said_once_on_the_card_with_reconnect_as_its_button(
 
     assert text_of(card).count("Needs re-authorization") == 1
     assert re.search(r'<button class="primary" type="submit">Reconnect</button>', card)
-    assert "Demo Health stopped accepting our access on" in text_of(card)
+    said = "Needs you to reconnect — Demo Health stopped accepting our access on"
+    assert re.search(rf"<p class=\"summary\" data-summary>{said} \d+ \w+\.</p>", card)
     assert "invalid_grant" not in card
 
 
