@@ -53,6 +53,24 @@ def _sign_up(page, base: str) -> None:
     page.wait_for_url(f"{base}/connect/")
 
 
+def _feed_rows_read_alike_on_a_phone(page) -> None:
+    """At 390 px every feed row of every card is laid out the same way: the name, its own
+    status (if any) beside it on that line, and when it last imported on the line below."""
+    page.set_viewport_size({"width": 390, "height": 900})
+    for row in page.locator("section.card li.feed").all():
+        name = row.locator(".name").bounding_box()
+        when = row.locator(".when").bounding_box()
+        assert abs(when["x"] - name["x"]) <= 1 and when["y"] >= name["y"] + name["height"] - 1, (
+            f"{row.inner_text()!r}: 'when' is not on its own line under the name"
+        )
+        for pill in row.locator(".pill").all():
+            box = pill.bounding_box()
+            middle = box["y"] + box["height"] / 2
+            assert name["y"] <= middle <= name["y"] + name["height"], (
+                f"{row.inner_text()!r}: its status is not on the name's line"
+            )
+
+
 def _consent(page, base: str, *, untick: str | None = None, sign_in: bool = False) -> None:
     if sign_in:
         look(page, "demo-sign-in", title=r".*Demo Health")
@@ -83,6 +101,9 @@ def test_every_page_a_person_meets_reads_on_a_phone_and_a_desktop(page, live_dem
     assert "Permission missing: sleep" in card.locator("[data-feed=sleep]").inner_text()
     assert card.locator(".primary").inner_text() == "Allow sleep data"
     look(page, "connect-permission-missing")
+    _feed_rows_read_alike_on_a_phone(page)
+    look(page, "provider-permission-missing", f"{base}/connect/demo/")
+    _feed_rows_read_alike_on_a_phone(page)
 
     # Sync now: the connection page says it is queued, then shows the run once it ran,
     # without anyone reloading it.
@@ -122,6 +143,7 @@ def test_every_page_a_person_meets_reads_on_a_phone_and_a_desktop(page, live_dem
     assert card.locator(".primary").count() == 0  # all is well: no primary button
     assert re.search(r"Importing every \d+ minutes · ", card.locator("[data-summary]").inner_text())
     look(page, "connect")
+    _feed_rows_read_alike_on_a_phone(page)
 
     for name, path in [
         ("remove", f"/connect/{daily.pk}/remove/"),
