@@ -22,9 +22,10 @@ def what_to_do(
         )
     if status.code == "permission_missing":
         what = ", ".join(p.label.lower() for p in status.missing)
+        # The line under the pill already says what was not allowed: say only the way out.
         return (
-            f"You did not allow {what} data. \u201cAllow {what} data\u201d asks only for that "
-            "permission."
+            f"\u201cAllow {what} data\u201d asks {owner} for that permission only; your other "
+            "feeds keep importing."
         )
     if status.code == "paused" and connection.paused_until:
         resume = timezone.localtime(connection.paused_until)

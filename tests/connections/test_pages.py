@@ -13,7 +13,7 @@ from connections.models import Connection, ConnectionEvent, Credential, ImportRu
 from connections.providers.google_health.scopes import ACTIVITY, HEALTH_METRICS
 from connections.services.flags import credential_flag
 from connections.services.scheduling import connection_import_now
-from tests.conftest import page_text
+from tests.conftest import element_text, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,40 @@ def test_a_finished_import_counts_in_words(logged_in, demo_connected, run_import
 
     assert "Nothing new · took" in page  # the second run: the overlap read again, unchanged
     assert f"{first.created_count} days imported · took" in page
+
+
+@pytest.mark.parametrize(
+    ("outcome", "seconds", "took"),
+    [("ok", 0.04, "took under a second"), ("ok", 4.3, "took 4.3 s"), ("skipped", 0.01, None)],
+)
+def test_how_long_a_run_took_is_said_in_words(
+    logged_in, demo_connected, outcome, seconds, took
+):
+    daily = demo_connected("daily")["daily"]
+    now = timezone.now()
+    ImportRun.objects.create(
+        connection=daily,
+        claim_token="00000000-0000-0000-0000-000000000001",
+        outcome=outcome,
+        queued_at=now,
+        started_at=now,
+        finished_at=now + timedelta(seconds=seconds),
+    )
+
+    history = element_text(logged_in.get(f"/connect/{daily.pk}/").content.decode(), "data-history")
+
+    assert "0.0 s" not in history
+    assert (took in history) if took else ("took" not in history), history
+
+
+def test_a_missing_permission_is_said_once_on_its_page(logged_in, user, demo_connect):
+    demo_connect(logged_in, person=user, feeds=EVERY_FEED, granted=[ACTIVITY, HEALTH_METRICS])
+    sleep = Connection.objects.get(user=user, feed="sleep")
+
+    page = page_text(logged_in.get(f"/connect/{sleep.pk}/"))
+
+    assert page.count("You did not allow sleep data.") == 1
+    assert "\u201cAllow sleep data\u201d asks Demo Health for that permission only" in page
 
 
 def test_an_import_that_found_nothing_says_what_to_do(logged_in, demo_connected, run_import):
