@@ -54,12 +54,12 @@ def what_to_do(
         return f"{name} is not answering. We retry automatically{when}; nothing for you to do."
     if status.code == "disabled":
         return "This feed is switched off. Enable it to import again; nothing was lost."
-    if status.code == "removed":
+    if status.code == "removed":  # the line under the pill already says the data is kept
         if not spec.available:
-            return f"You removed {name}; everything it imported is kept."
+            return f"This Tendon no longer offers {name}, so it cannot be enabled again here."
         return (
-            f"You removed {name}; everything it imported is kept. To import again, enable "
-            f"{name} with the same account: importing continues from where it stopped."
+            f"To import again, enable {name} with the same account: importing continues from "
+            "where it stopped."
         )
     if connection.last_success_at is not None and not imported:
         # Only once an import has run and found nothing: before that, the page shows it queued.

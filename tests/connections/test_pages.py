@@ -231,6 +231,7 @@ def test_a_removed_connections_page_says_it_was_removed_and_how_to_resume(
     said = "Demo Health was removed: nothing is imported. Everything it imported is kept."
     assert f"Removed {said}" in page  # the pill, and the line under it
     assert "To import again, enable Demo Health with the same account" in page
+    assert page.count("imported is kept") == 1  # said once, under the pill
     button = r'<a class="button primary" href="/connect/demo/enable/">Enable Demo Health again</a>'
     assert re.search(button, html)
     assert "Disabled" not in page and "Not allowed" not in page
