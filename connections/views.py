@@ -99,9 +99,7 @@ def provider_enable(request: HttpRequest, provider: str) -> HttpResponse:
         chosen = [f for f in request.GET.getlist("feed") if f in spec.feeds] or None
         form = FeedChoiceForm(spec=spec)
     page = enable_page(user=request.user, spec=spec, chosen=chosen, another_account=another)
-    return render(
-        request, "connections/enable.html", {"spec": spec, "form": form, "page": page}
-    )
+    return render(request, "connections/enable.html", {"spec": spec, "form": form, "page": page})
 
 
 @login_required
