@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from connections.models import Credential, Feed
 from connections.providers.catalog import Permission, ProviderSpec
+from connections.selectors import connection_status
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,11 @@ def enable_page(
     """
     grant = None if another_account else _live_grant(user, spec)
     granted = set(grant.scopes) if grant else set()
+    # Importing now (its permissions given, the grant readable), errors it retries included.
     in_use = {
         c.feed
         for c in (grant.connections.all() if grant else [])
-        if c.enabled and not spec.missing_permissions(c.feed, grant.scopes)
+        if connection_status(connection=c).can_import
     }
     rows = [
         FeedChoice(
