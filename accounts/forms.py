@@ -14,6 +14,8 @@ from allauth.account.forms import (
     SignupForm,
 )
 from allauth.core import context, ratelimit
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.emails import email_is_taken, users_owning_email
 
@@ -49,6 +51,10 @@ class TendonChangePasswordForm(LabelledFields, ChangePasswordForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["oldpassword"].label = "Current password"
+        # The way out, offered once, under the field it is about.
+        self.fields["oldpassword"].help_text = format_html(
+            '<a href="{}">Forgot your current password?</a>', reverse("account_reset_password")
+        )
         self.fields["password1"].label = "New password"
         self.fields["password2"].label = "New password again"
 

@@ -144,6 +144,9 @@ def card_for(credential: Credential, spec: ProviderSpec) -> Card:
     running = [r.connection for r in card.rows if r.connection and r.connection.enabled]
     if card.status and card.status.code == "connected" and running:
         card.summary = schedule_summary(running, spec.short_name)
+    elif card.status and card.status.code == "needs_reauth":
+        # The pill keeps the status word; the sentence says it as the banner does, and why.
+        card.summary = f"Needs you to reconnect — {card.status.explanation}"
     elif card.status:
         card.summary = card.status.explanation
     card.action = _primary_action(card)

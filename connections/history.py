@@ -21,6 +21,7 @@ class RunLine:
     text: str  # "31 days: 1 new, 30 updated", "Queued… it starts within a minute."
     problem: str  # whose doing a failure was, in plain words
     open: bool
+    took: str = ""  # "under a second", "4.2 s"; "" for a run that did not run (skipped)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ def run_lines(*, runs: list[ImportRun], connection: Connection, spec: ProviderSp
             lines.append(RunLine(run, run_progress(run=run, connection=connection), "", True))
         else:
             text = run_text(run=run, feed=connection.feed)
-            lines.append(RunLine(run, text, words.run_problem(spec, run.error_code), False))
+            ran = run.outcome != ImportRun.Outcome.SKIPPED and run.duration is not None
+            took = words.took(run.duration.total_seconds() if ran else None)
+            problem = words.run_problem(spec, run.error_code)
+            lines.append(RunLine(run, text, problem, False, took))
     return lines
 
 

@@ -202,6 +202,19 @@ def skipped(n: int) -> str:
     return f" · {n:,} record{'' if n == 1 else 's'} skipped" if n else ""
 
 
+def took(seconds: float | None) -> str:
+    """How long a run took, as a person says it: 'under a second', '4.2 s', '3 min 5 s';
+    '' when it did not run (skipped) or the time is unknown."""
+    if seconds is None:
+        return ""
+    if seconds < 1:
+        return "under a second"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
 def run_progress(*, outcome: str, weeks_done: int | None = None, weeks: int | None = None) -> str:
     """A run that has not finished, as it stands: never as if an empty import had finished."""
     if outcome == "queued":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
 from allauth.socialaccount.models import SocialApp
@@ -24,7 +24,7 @@ ERROR_AFTER = timedelta(days=3)
 
 @dataclass(frozen=True)
 class Status:
-    code: str  # connected | paused | permission_missing | needs_reauth | error | disabled
+    code: str  # connected | paused | permission_missing | needs_reauth | error | disabled | removed
     label: str  # the pill: "Connected — paused until 14:05"
     explanation: str  # one line under it
     tone: str  # css: ok, ok-outline, warn, bad, bad-outline, off
@@ -48,6 +48,7 @@ STATUSES = [
     ("paused", "Connected — paused", "ok-outline"),
     ("connected", "Connected", "ok"),
     ("disabled", "Disabled", "off"),
+    ("removed", "Removed", "off"),
 ]
 NOT_WORKING = ("needs_reauth", "error", "permission_missing")
 
@@ -60,7 +61,8 @@ def status_q(code: str) -> Q:
     error = Q(failing_since__lte=now - ERROR_AFTER)
     paused = Q(paused_until__gt=now)
     return {
-        "disabled": Q(enabled=False),
+        "disabled": Q(enabled=False, credential__isnull=False),
+        "removed": Q(enabled=False, credential__isnull=True),
         "needs_reauth": Q(enabled=True)
         & (Q(credential__isnull=True) | ~Q(credential__status=Credential.Status.ACTIVE)),
         "permission_missing": active & missing,
@@ -78,6 +80,7 @@ SEVERITY = [
     "paused",
     "connected",
     "disabled",
+    "removed",
 ]
 
 
@@ -90,6 +93,14 @@ def connection_status(*, connection: Connection) -> Status:
     name = spec_for(connection.provider).short_name
     credential = connection.credential
     now = timezone.now()
+    if not connection.enabled and connection.credential_id is None:
+        # The person removed the provider: its grant is gone, its feeds and data are kept.
+        return Status(
+            "removed",
+            "Removed",
+            f"{name} was removed: nothing is imported. Everything it imported is kept.",
+            "off",
+        )
     if not connection.enabled:
         return Status("disabled", "Disabled", "Nothing is imported. Your data is kept.", "off")
     if spec is None:
@@ -163,6 +174,17 @@ def _schedule_words(connection: Connection, name: str) -> str:
         every = "hour" if hours == 1 else f"{hours} hours"
         return f"Updates arrive as soon as {name} sends them; we also check every {every}."
     return f"Importing every {settings.IMPORT_INTERVAL_MINUTES} minutes."
+
+
+def trouble_since(*, connection: Connection) -> datetime | None:
+    """Since when a connection that is not working has not been: its first failure in a row,
+    else when its grant last changed (stopped working, or was given without a permission).
+    The health dashboard and the connection's admin page both say this."""
+    if connection.failing_since is not None:
+        return connection.failing_since
+    if connection.credential is not None:
+        return connection.credential.status_changed_at
+    return connection.updated_at
 
 
 def worst_status(statuses: list[Status]) -> Status | None:

@@ -21,7 +21,7 @@ class StatusSnapshot(models.Model):
         get_latest_by = "day"
 
     def __str__(self) -> str:
-        return f"Connection health on {self.day:%d %b %Y}"
+        return f"Connection health on {self.day.day} {self.day:%b %Y}"
 
     def total(self, code: str) -> int:
         return sum(by_status.get(code, 0) for by_status in self.counts.values())
@@ -43,4 +43,4 @@ class RunTally(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.count} {self.outcome} runs at {self.hour:%d %b %H:00}"
+        return f"{self.count} {self.outcome} runs at {self.hour.day} {self.hour:%b %H:00}"

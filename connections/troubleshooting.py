@@ -22,9 +22,10 @@ def what_to_do(
         )
     if status.code == "permission_missing":
         what = ", ".join(p.label.lower() for p in status.missing)
+        # The line under the pill already says what was not allowed: say only the way out.
         return (
-            f"You did not allow {what} data. \u201cAllow {what} data\u201d asks only for that "
-            "permission."
+            f"\u201cAllow {what} data\u201d asks {owner} for that permission only; your other "
+            "feeds keep importing."
         )
     if status.code == "paused" and connection.paused_until:
         resume = timezone.localtime(connection.paused_until)
@@ -53,6 +54,13 @@ def what_to_do(
         return f"{name} is not answering. We retry automatically{when}; nothing for you to do."
     if status.code == "disabled":
         return "This feed is switched off. Enable it to import again; nothing was lost."
+    if status.code == "removed":  # the line under the pill already says the data is kept
+        if not spec.available:
+            return f"This Tendon no longer offers {name}, so it cannot be enabled again here."
+        return (
+            f"To import again, enable {name} with the same account: importing continues from "
+            "where it stopped."
+        )
     if connection.last_success_at is not None and not imported:
         # Only once an import has run and found nothing: before that, the page shows it queued.
         note = f" {spec.history_note}" if spec.history_note else ""

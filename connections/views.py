@@ -15,9 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from connections import messages as words
 from connections.cards import connect_cards, enable_url, provider_page
+from connections.enabling import enable_page
 from connections.forms import FeedChoiceForm
 from connections.history import event_lines, open_run, run_lines, run_progress
-from connections.models import Connection, Credential, Feed
+from connections.models import Connection, Credential
 from connections.providers import spec_for
 from connections.selectors import (
     connection_for_user,
@@ -86,29 +87,19 @@ def provider_enable(request: HttpRequest, provider: str) -> HttpResponse:
     spec = next((s for s in providers_offered(request=request) if s.id == provider), None)
     if spec is None:
         raise Http404("This service is not offered here.")
+    another = request.GET.get("account") == "another"
     if request.method == "POST":
         form = FeedChoiceForm(request.POST, spec=spec)
         if form.is_valid():
             return authorization_start(
                 request=request, provider_id=spec.id, feeds=form.cleaned_data["feeds"]
             )
+        chosen = request.POST.getlist("feeds")
     else:
-        wanted = [f for f in request.GET.getlist("feed") if f in spec.feeds] or list(spec.feeds)
-        form = FeedChoiceForm(spec=spec, initial={"feeds": wanted})
-    feed_rows = [
-        (feed, Feed(feed).label, spec.feed_description(feed), spec.permissions_for([feed]))
-        for feed in spec.feeds
-    ]
-    return render(
-        request,
-        "connections/enable.html",
-        {
-            "spec": spec,
-            "form": form,
-            "feed_rows": feed_rows,
-            "permissions": spec.permissions_asked(list(spec.feeds)),
-        },
-    )
+        chosen = [f for f in request.GET.getlist("feed") if f in spec.feeds] or None
+        form = FeedChoiceForm(spec=spec)
+    page = enable_page(user=request.user, spec=spec, chosen=chosen, another_account=another)
+    return render(request, "connections/enable.html", {"spec": spec, "form": form, "page": page})
 
 
 @login_required
@@ -116,9 +107,10 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own_connection(request, pk)
     spec = spec_for(connection.provider)
     status = connection_status(connection=connection)
-    granted = set(connection.credential.scopes) if connection.credential else set()
+    # A removed connection has no grant: its permissions are neither allowed nor refused.
+    granted = set(connection.credential.scopes) if connection.credential else None
     permissions = [
-        (permission, permission.scope in granted)
+        (permission, None if granted is None else permission.scope in granted)
         for permission in spec.permissions_for([connection.feed])
     ]
     runs = run_lines(runs=connection_runs(connection=connection), connection=connection, spec=spec)

@@ -220,8 +220,9 @@ def query_of(url: str) -> dict[str, str]:
 
 
 def page_text(response) -> str:
-    """What the person reads: the HTML with tags stripped and whitespace folded."""
-    html = response.content.decode()
+    """What the person reads: the HTML with tags stripped and whitespace folded (a <wbr>, a
+    place a line may break, is no space)."""
+    html = response.content.decode().replace("<wbr>", "")
     text = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", text).replace("&#x27;", "'").replace("&amp;", "&")
 
@@ -237,7 +238,8 @@ def element_text(html: str, marker: str) -> str:
         if depth == 0:
             position = html.index(">", tag + match.end()) + 1
             break
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[tag:position])).strip()
+    text = re.sub(r"<[^>]+>", " ", html[tag:position].replace("<wbr>", ""))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 @pytest.fixture

@@ -198,8 +198,8 @@ class BackfillForm(forms.Form):
             {"min": earliest.isoformat(), "max": today.isoformat()}
         )
         self.fields["since"].help_text = (
-            f"Between {earliest:%d %b %Y} and today. Records already imported are updated in "
-            "place, never duplicated."
+            f"Between {earliest.day} {earliest:%b %Y} and today. Records already imported are "
+            "updated in place, never duplicated."
         )
 
     def clean_since(self) -> date:
@@ -210,7 +210,7 @@ class BackfillForm(forms.Form):
             )
         if since < self.earliest:
             raise forms.ValidationError(
-                f"Choose {self.earliest:%d %b %Y} or later: the provider keeps no data from "
-                "before that day."
+                f"Choose {self.earliest.day} {self.earliest:%b %Y} or later: the provider keeps no "
+                "data from before that day."
             )
         return since

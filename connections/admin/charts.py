@@ -3,6 +3,7 @@ import runs per hour by outcome over 48 hours, and connections by status over 14
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils.safestring import SafeString
 
 from connections.models import ImportRun, RunTally, StatusSnapshot
 from connections.selectors import STATUSES
-from records.charts.svg import Canvas, nice_scale, spread
+from records.charts.svg import Canvas, Scale
 
 HOURS = 48
 DAYS = 14
@@ -21,6 +22,22 @@ OUTCOMES = [
     (ImportRun.Outcome.SKIPPED, "Skipped", "off"),
     (ImportRun.Outcome.FAILED, "Failed", "bad"),
 ]
+
+
+# Labels every this many hours across the runs chart (on the clock: 00:00, 08:00, 16:00) and
+# every this many days across the statuses chart (counted back from today).
+HOURS_APART = 8
+DAYS_APART = 3
+
+
+def count_scale(high: float) -> Scale:
+    """0 up to at least high in whole steps of 1, 2 or 5 times a power of ten: a count of runs
+    or connections is never labelled 2.5 (nor rounded to "2" and "8" between 0, 5 and 10)."""
+    raw = max(high, 1) / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = max(1, int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw)))
+    end = math.ceil(max(high, 1) / step) * step
+    return Scale(0, end, tuple(range(0, end + step, step)))
 
 
 def _stack(canvas: Canvas, series: list[tuple[list[float], str, str]]) -> None:
@@ -41,11 +58,13 @@ def runs_chart(tallies: list[RunTally], *, now: datetime) -> tuple[SafeString, l
         if i is not None and tally.outcome in by_outcome:
             by_outcome[tally.outcome][i] += tally.count
     totals = [sum(values[i] for values in by_outcome.values()) for i in range(HOURS)]
-    canvas = Canvas(HOURS, nice_scale(0, max(totals) or 1))
+    canvas = Canvas(HOURS, count_scale(max(totals)))
     canvas.grid(canvas.scale, lambda v: f"{v:,.0f}")
     _stack(canvas, [(by_outcome[code], tone, label) for code, label, tone in OUTCOMES])
     local = [timezone.localtime(hour) for hour in hours]
-    canvas.ticks_across({i: f"{local[i]:%H:00}" for i in spread(HOURS, most=7)})
+    canvas.ticks_across(
+        {i: f"{at:%H:00}" for i, at in enumerate(local) if at.hour % HOURS_APART == 0}
+    )
     total = int(sum(totals))
     svg = canvas.render(
         slug="runs",
@@ -69,10 +88,12 @@ def statuses_chart(snapshots: list[StatusSnapshot], *, today: date) -> tuple[Saf
         for code in by_status:
             by_status[code][i] = snapshot.total(code)
     totals = [sum(values[i] for values in by_status.values()) for i in range(DAYS)]
-    canvas = Canvas(DAYS, nice_scale(0, max(totals) or 1))
+    canvas = Canvas(DAYS, count_scale(max(totals)))
     canvas.grid(canvas.scale, lambda v: f"{v:,.0f}")
     _stack(canvas, [(by_status[code], tone, label) for code, label, tone in reversed(STATUSES)])
-    canvas.ticks_across({i: f"{days[i]:%d %b}" for i in spread(DAYS, most=5)})
+    canvas.ticks_across(
+        {i: f"{days[i].day} {days[i]:%b}" for i in range(DAYS - 1, -1, -DAYS_APART)}
+    )
     latest = [(label, tone, int(by_status[code][-1])) for code, label, tone in STATUSES]
     svg = canvas.render(
         slug="statuses",

@@ -15,6 +15,7 @@ from connections.admin.common import relative
 from connections.messages import push_reason
 from connections.models import ConnectionEvent, ImportRun, SetAsideRecord, WebhookHint
 from connections.providers import PROVIDERS
+from connections.selectors import NOT_WORKING, connection_status, trouble_since
 from records.selectors import records_summary
 
 HISTORY = 20
@@ -23,14 +24,23 @@ HISTORY = 20
 class ConnectionPageMixin:
     """Read-only fields of ConnectionAdmin's change page."""
 
-    @admin.display(description="failing since")
+    @admin.display(description="not working since")
     def failing(self, obj):
-        if obj.failing_since is None:
-            return "not failing"
-        if not obj.failure_days:
-            return relative(obj.failing_since)
-        days = f"{obj.failure_days} day{'s' if obj.failure_days != 1 else ''}"
-        return format_html("{} — failures on {}", relative(obj.failing_since), days)
+        """Since when, and how, the connection has not been working: what the dashboard's
+        "Failing now" counts it as (a grant that needs the person, a missing permission, an
+        error, or failures it still retries), never "not failing" beside a dead grant."""
+        status = connection_status(connection=obj)
+        since = trouble_since(connection=obj)
+        days = ""
+        if obj.failing_since is not None and obj.failure_days:
+            days = f" — failures on {obj.failure_days} day{pluralize(obj.failure_days)}"
+        if status.code in NOT_WORKING:
+            return format_html("{}: {}{}", relative(since), status.label, days)
+        if obj.failing_since is not None and status.can_import:
+            return format_html("{}: retrying{}", relative(obj.failing_since), days)
+        if status.code in ("disabled", "removed", "unavailable"):
+            return f"not counted: {status.label.lower()}, nothing is imported"
+        return "working"
 
     @admin.display(description="last push")
     def last_hint(self, obj):
@@ -77,7 +87,8 @@ class ConnectionPageMixin:
             ("User told to reconnect", relative(credential.notified_at, empty="no")),
         ]
         return format_html(
-            "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+            '<table class="stack">{}</table>',
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
         )
 
     @admin.display(description="permissions")
@@ -100,10 +111,13 @@ class ConnectionPageMixin:
             for scope in sorted(needed | granted)
         ]
         return format_html(
-            "<table><tr><th>Permission</th><th>This feed needs it</th><th>Granted</th></tr>"
-            "{}</table>",
+            '<table class="stack"><thead><tr><th>Permission</th><th>This feed needs it</th>'
+            "<th>Granted</th></tr></thead>{}</table>",
             format_html_join(
-                "", '<tr><td title="{}">{}</td><td>{}</td><td>{}</td></tr>', rows
+                "",
+                '<tr><td title="{}">{}</td><td data-label="This feed needs it">{}</td>'
+                '<td data-label="Granted">{}</td></tr>',
+                rows,
             ),
         )
 
@@ -121,8 +135,12 @@ class ConnectionPageMixin:
         ]
         return (
             format_html(
-                "<table>{}</table>",
-                format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+                '<table class="stack">{}</table>',
+                format_html_join(
+                    "",
+                    '<tr><td>{}</td><td>{}</td><td class="wide">{}</td><td>{}</td></tr>',
+                    rows,
+                ),
             )
             if rows
             else "No events yet."
@@ -144,14 +162,19 @@ class ConnectionPageMixin:
             for r in runs
         ]
         header = (
-            "<tr><th>Queued</th><th>Outcome</th><th>API calls</th><th>New</th><th>Updated</th>"
-            "<th>Error</th><th></th></tr>"
+            "<thead><tr><th>Queued</th><th>Outcome</th><th>API calls</th><th>New</th>"
+            "<th>Updated</th><th>Error</th><th></th></tr></thead>"
+        )
+        row = (
+            '<tr><td>{}</td><td>{}</td><td data-label="API calls">{}</td>'
+            '<td data-label="New">{}</td><td data-label="Updated">{}</td><td>{}</td>'
+            '<td class="wide">{}</td></tr>'
         )
         return (
             format_html(
-                "<table>{}{}</table>",
+                '<table class="stack">{}{}</table>',
                 mark_safe(header),  # noqa: S308 - a constant
-                format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows),
+                format_html_join("", row, rows),
             )
             if rows
             else "No import has run yet."
@@ -174,12 +197,12 @@ class ConnectionPageMixin:
         if not rows:
             return "None: every record the provider sent was stored."
         return format_html(
-            "<table><tr><th>Record</th><th>Kind</th><th>Why</th><th>Seen</th><th>Last</th></tr>"
-            "{}</table>",
+            '<table class="stack"><thead><tr><th>Record</th><th>Kind</th><th>Why</th>'
+            "<th>Seen</th><th>Last</th></tr></thead>{}</table>",
             format_html_join(
                 "",
-                '<tr><td><a href="{}">…{}</a></td><td>{}</td><td>{}</td>'
-                "<td>{}×</td><td>{}</td></tr>",
+                '<tr><td><a href="{}">…{}</a></td><td>{}</td><td class="wide">{}</td>'
+                '<td data-label="Seen">{}×</td><td data-label="Last">{}</td></tr>',
                 rows,
             ),
         )

@@ -135,7 +135,9 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
 
     @admin.display(description="person", ordering="user__email")
     def user_email(self, obj):
-        return obj.user.email
+        # A narrow column breaks an address before its "@", never in the middle of a word.
+        name, at, domain = obj.user.email.rpartition("@")
+        return format_html("{}<wbr>{}{}", name, at, domain) if at else obj.user.email
 
     @admin.display(description="connection", ordering="provider")
     def connection_name(self, obj):
@@ -167,6 +169,13 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
 
     @admin.display(description="last error")
     def short_error(self, obj):
+        """The feed's last error; for a grant that stopped working, its cause on every feed of
+        it (the feeds that never reached the provider since have no error of their own)."""
+        status = connection_status(connection=obj)
+        if status.code == "needs_reauth":
+            return format_html(
+                '<span title="{}">{}</span>', obj.last_error_message, status.explanation
+            )
         if not obj.last_error_code:
             return "—"
         return format_html(
@@ -222,7 +231,7 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
                 self._done(request, connection, "enabled")
         return self._back(request)
 
-    @admin.action(description="Reset the cursor to a date (backfill)…", permissions=["operate"])
+    @admin.action(description="Backfill from a date…", permissions=["operate"])
     def reset_cursor(self, request, queryset):
         earliest = earliest_backfill({c.provider for c in queryset})
         form = BackfillForm(request.POST if "apply" in request.POST else None, earliest=earliest)
@@ -231,7 +240,9 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
             for connection in queryset:
                 connection_reset_cursor(connection=connection, since=since, actor=request.user)
                 self._done(
-                    request, connection, f"will import everything again from {since:%d %b %Y}"
+                    request,
+                    connection,
+                    f"will import everything again from {since.day} {since:%b %Y}",
                 )
             return self._back(request)
         since = form.initial.get("since") or form.fields["since"].initial

@@ -18,7 +18,7 @@ from connections.admin.history import error_description
 from connections.messages import push_reason
 from connections.models import Connection, RunTally, StatusSnapshot, WebhookHint
 from connections.providers import PROVIDERS
-from connections.selectors import NOT_WORKING, STATUSES
+from connections.selectors import NOT_WORKING, STATUSES, connection_status, trouble_since
 from connections.services.health import health_snapshot_take, run_tallies_refresh
 
 STALE = timedelta(minutes=20)  # counts older than this: say the worker may be stopped
@@ -104,10 +104,15 @@ def _failing(snapshot: StatusSnapshot) -> dict:
         .only(
             "provider",
             "feed",
+            "enabled",
             "failing_since",
             "last_error_message",
+            "updated_at",
             "user__email",
+            "credential__status",
             "credential__status_changed_at",
+            "credential__flag_cause",
+            "credential__flag_note",
         )
         .order_by()
     )
@@ -117,10 +122,12 @@ def _failing(snapshot: StatusSnapshot) -> dict:
         connection = by_id.get(pk)
         if connection is None:
             continue
-        since = connection.failing_since
-        if since is None and connection.credential is not None:
-            since = connection.credential.status_changed_at  # when the grant stopped working
-        rows.append((connection, pill(*tones[code]), relative(since)))
+        error = connection.last_error_message
+        if code == "needs_reauth":
+            # The grant's cause, on each of its feeds (a dead grant's status needs no token).
+            error = connection_status(connection=connection).explanation
+        since = relative(trouble_since(connection=connection))
+        rows.append((connection, pill(*tones[code]), since, error))
     return {"total": sum(n for _p, _c, n in parts), "parts": parts, "rows": rows}
 
 

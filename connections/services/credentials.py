@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionEvent, Credential
-from connections.providers import PROVIDERS
+from connections.providers import PROVIDERS, spec_for
 from connections.providers.base import Identity, TokenSet
 from connections.services.events import event_record
 from connections.services.revocations import (
@@ -214,8 +214,12 @@ def credential_remove(*, credential: Credential, actor) -> RemoveResult:
         credential.save()
         if social_account_id:
             SocialAccount.objects.filter(pk=social_account_id).delete()
-        spec = PROVIDERS.get(credential.provider)
-        owner = spec.account_owner if spec else credential.provider
+        spec = spec_for(credential.provider)
+        # In the person's words: what they did and what it means, not how we store it.
+        said = (
+            f"Removed {spec.short_name}: we deleted the access you gave us and asked "
+            f"{spec.account_owner} to end it. Everything imported so far is kept."
+        )
         for connection in Connection.objects.select_for_update().filter(credential=credential):
             connection.credential = None
             connection.enabled = False
@@ -225,8 +229,7 @@ def credential_remove(*, credential: Credential, actor) -> RemoveResult:
                 connection=connection,
                 kind=ConnectionEvent.Kind.REMOVED,
                 actor=actor,
-                message=f"Tokens deleted and {owner} asked to revoke our access. "
-                "Everything imported so far is kept.",
+                message=said,
             )
     revoked = revocation_attempt(revocation=revocation, inline=True) if revocation else True
     return RemoveResult(revoked_at_provider=revoked)

@@ -28,6 +28,29 @@ def test_sign_up_lands_on_connect_once_the_address_is_confirmed(client, django_u
     assert client.get("/connect/").status_code == 200
 
 
+def test_the_confirmation_e_mail_speaks_in_tendons_words(client):
+    client.post(
+        "/accounts/signup/",
+        {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    (message,) = mail.outbox
+    assert message.subject == "[Tendon] Confirm your e-mail address"
+    assert "Please Confirm Your Email Address" not in message.subject
+    assert "You signed up for Tendon with new@example.com." in message.body
+    assert re.search(r"\n\nhttp://testserver/accounts/confirm-email/\S+/\n\n", message.body)
+    assert "You're receiving this email because" not in message.body
+    assert not message.alternatives  # text only: allauth has no HTML version of it
+
+
+def test_confirming_an_added_address_says_it_was_added(logged_in):
+    logged_in.post("/accounts/email/", {"email": "second@example.com", "action_add": ""})
+
+    (message,) = mail.outbox
+    assert message.subject == "[Tendon] Confirm your e-mail address"
+    assert "You added second@example.com to your Tendon account." in message.body
+
+
 def test_login_is_by_email(client, user):
     response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
 

@@ -96,6 +96,15 @@ def test_the_password_reset_done_page_offers_the_way_back(client):
     assert re.search(r'<a class="button primary" href="/accounts/login/">Log in</a>', html)
 
 
+def test_the_password_change_page_offers_the_way_out_once(logged_in):
+    response = logged_in.get("/accounts/password/change/")
+
+    page = page_text(response)
+    assert page.count("Forgot your") == 1
+    assert "Forgot your current password?" in page
+    assert 'href="/accounts/password/reset/"' in response.content.decode()
+
+
 def test_the_front_door_says_what_tendon_is_to_a_visitor(client):
     response = client.get("/")
 

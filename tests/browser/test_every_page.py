@@ -53,6 +53,24 @@ def _sign_up(page, base: str) -> None:
     page.wait_for_url(f"{base}/connect/")
 
 
+def _feed_rows_read_alike_on_a_phone(page) -> None:
+    """At 390 px every feed row of every card is laid out the same way: the name, its own
+    status (if any) beside it on that line, and when it last imported on the line below."""
+    page.set_viewport_size({"width": 390, "height": 900})
+    for row in page.locator("section.card li.feed").all():
+        name = row.locator(".name").bounding_box()
+        when = row.locator(".when").bounding_box()
+        assert abs(when["x"] - name["x"]) <= 1 and when["y"] >= name["y"] + name["height"] - 1, (
+            f"{row.inner_text()!r}: 'when' is not on its own line under the name"
+        )
+        for pill in row.locator(".pill").all():
+            box = pill.bounding_box()
+            middle = box["y"] + box["height"] / 2
+            assert name["y"] <= middle <= name["y"] + name["height"], (
+                f"{row.inner_text()!r}: its status is not on the name's line"
+            )
+
+
 def _consent(page, base: str, *, untick: str | None = None, sign_in: bool = False) -> None:
     if sign_in:
         look(page, "demo-sign-in", title=r".*Demo Health")
@@ -83,6 +101,9 @@ def test_every_page_a_person_meets_reads_on_a_phone_and_a_desktop(page, live_dem
     assert "Permission missing: sleep" in card.locator("[data-feed=sleep]").inner_text()
     assert card.locator(".primary").inner_text() == "Allow sleep data"
     look(page, "connect-permission-missing")
+    _feed_rows_read_alike_on_a_phone(page)
+    look(page, "provider-permission-missing", f"{base}/connect/demo/")
+    _feed_rows_read_alike_on_a_phone(page)
 
     # Sync now: the connection page says it is queued, then shows the run once it ran,
     # without anyone reloading it.
@@ -102,6 +123,16 @@ def test_every_page_a_person_meets_reads_on_a_phone_and_a_desktop(page, live_dem
     # "Allow sleep data" asks only for sleep, as Google does with include_granted_scopes.
     page.goto(f"{base}/connect/")
     page.locator("section[data-provider=demo]").get_by_role("link", name="Allow sleep data").click()
+    # The Enable page says so too: it lists sleep alone, the other feeds as already allowed.
+    asked = page.locator("[data-asks] li:visible")
+    assert asked.all_inner_texts() == ["Sleep — to import your sleep sessions and stages"]
+    assert page.locator("[data-allowed]").count() == 4
+    assert page.locator("input[name=feeds]").count() == 1
+    page.locator("input[name=feeds][value=sleep]").uncheck()
+    assert asked.count() == 0  # the list follows the ticks
+    page.locator("input[name=feeds][value=sleep]").check()
+    assert asked.count() == 1
+    look(page, "enable-sleep-only")
     page.get_by_role("button", name="Continue to Demo Health").click()
     offered = page.locator("input[name=granted]")
     offered.first.wait_for()
@@ -112,6 +143,7 @@ def test_every_page_a_person_meets_reads_on_a_phone_and_a_desktop(page, live_dem
     assert card.locator(".primary").count() == 0  # all is well: no primary button
     assert re.search(r"Importing every \d+ minutes · ", card.locator("[data-summary]").inner_text())
     look(page, "connect")
+    _feed_rows_read_alike_on_a_phone(page)
 
     for name, path in [
         ("remove", f"/connect/{daily.pk}/remove/"),
@@ -132,6 +164,7 @@ def test_every_page_a_person_meets_reads_on_a_phone_and_a_desktop(page, live_dem
     page.goto(f"{base}/connect/")
     card = page.locator("section[data-provider=demo]")
     assert card.inner_text().count("Needs re-authorization") == 1
+    assert card.locator("[data-summary]").inner_text().startswith("Needs you to reconnect — ")
     assert card.locator(".primary").inner_text() == "Reconnect"
     look(page, "connect-needs-reconnect")
     look(page, "connection-needs-reconnect", f"{base}/connect/{daily.pk}/")

@@ -4,6 +4,7 @@ test-artifacts/pages/, and a Support member meets neither dead links nor the end
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -18,6 +19,24 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
 ADMIN = r".+ · Tendon"
+# Where each cell's text breaks onto a new line: the character each new line starts with.
+LINE_STARTS = """cell => {
+  const starts = [];
+  let top = null;
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.length; i++) {
+      if (!node.data[i].trim()) continue;
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const rect = range.getBoundingClientRect();
+      if (top !== null && rect.top > top + 2) starts.push(node.data[i]);
+      top = rect.top;
+    }
+  }
+  return starts;
+}"""
 SCOPES = [
     "https://www.googleapis.com/auth/googlehealth.sleep.readonly",
     "https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly",
@@ -145,8 +164,14 @@ def test_the_support_console_reads_on_a_phone_and_a_desktop(page, live_server, u
     assert "5 connections not working" in page.locator("[data-failing]").inner_text()
     assert page.locator("[data-chart=runs] svg.chart").count() == 1
     assert page.locator("[data-chart=statuses] svg.chart").count() == 1
+    look(page, "admin-connections", f"{base}/admin/connections/connection/", title=ADMIN)
+    # At 1280 px an address breaks, if at all, before its "@", never in the middle of a word;
+    # the count of what is not working reads as one sentence.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for cell in page.locator("#result_list td.field-user_email").all():
+        assert set(cell.evaluate(LINE_STARTS)) <= {"@"}, cell.inner_text()
+    assert not re.search(r"\s:", page.locator("[data-attention]").inner_text())
     for name, path in [
-        ("admin-connections", "/admin/connections/connection/"),
         ("admin-connection", f"/admin/connections/connection/{failing.pk}/change/"),
         ("admin-credentials", "/admin/connections/credential/"),
         ("admin-credential", f"/admin/connections/credential/{failing.credential_id}/change/"),

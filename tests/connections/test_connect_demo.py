@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from connections.models import Connection, ConnectionEvent, Credential, ImportRun
+from connections.models import Connection, ConnectionEvent, Credential, Feed, ImportRun
+from connections.providers import PROVIDERS
 from tests.conftest import page_text
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +69,90 @@ def test_enable_page_explains_each_feed_by_what_it_imports(logged_in, demo_app):
     assert "Heart rate: your resting heart rate, one value a day" in page
     assert "Sleep: each night's sleep: when, how long and its stages" in page
     assert "unticking a permission there only turns off the feeds that need it" in page.lower()
-    sentences = [description for _feed, _label, description, _p in response.context["feed_rows"]]
+    sentences = [row.description for row in response.context["page"].rows]
     assert len(set(sentences)) == len(sentences)
+
+
+def _asked(html: str) -> list[str]:
+    """The permissions under "What … will ask you" that the page shows (not hidden)."""
+    asks = html[html.index("data-asks") : html.index("</ul>", html.index("data-asks"))]
+    return [
+        re.sub(r"<[^>]+>", "", item).split(" — ")[0]
+        for attributes, item in re.findall(r"<li([^>]*)>(.*?)</li>", asks)
+        if "hidden" not in attributes
+    ]
+
+
+def test_allow_sleep_data_lists_only_sleep_and_shows_the_other_feeds_as_allowed(
+    logged_in, user, demo_connect
+):
+    from connections.providers.google_health import scopes
+
+    spec = PROVIDERS["demo"]
+    granted = [scopes.ACTIVITY, scopes.HEALTH_METRICS]
+    demo_connect(logged_in, person=user, feeds=list(spec.feeds), granted=granted)
+    cards = logged_in.get("/connect/").content.decode()
+    allow = re.search(r'href="([^"]+)">Allow sleep data<', cards).group(1).replace("&amp;", "&")
+
+    response = logged_in.get(allow)
+
+    html = response.content.decode()
+    assert _asked(html) == ["Sleep"]
+    assert re.findall(r'name="feeds" value="(\w+)"', html) == ["sleep"]  # the one choice
+    assert re.search(r'name="feeds" value="sleep" checked', html)
+    text = page_text(response)
+    for feed in ("activities", "body", "heart_rate", "daily"):
+        line = f"{Feed(feed).label}: {spec.feed_description(feed)} Already allowed: importing"
+        assert f"{line} from alice@example.com" in text, feed
+
+
+def test_the_enable_page_of_a_new_provider_asks_for_every_ticked_feeds_permission(
+    logged_in, demo_app
+):
+    html = logged_in.get("/connect/demo/enable/?feed=sleep&feed=body").content.decode()
+
+    assert _asked(html) == ["Sleep", "Health metrics and measurements"]
+    assert "Already allowed" not in html
+
+
+def test_a_provider_without_incremental_consent_says_it_asks_again_for_the_feeds_in_use(
+    logged_in, user, withings_app
+):
+    from connections.providers.withings import scopes
+
+    credential = Credential.objects.create(
+        user=user,
+        provider="withings",
+        account_uid="363",
+        account_label="Alice's scale",
+        access_token="a",
+        refresh_token="r",
+        scopes=[scopes.INFO, scopes.METRICS],
+    )
+    Connection.objects.create(
+        user=user, provider="withings", feed="body", account_uid="363", credential=credential
+    )
+
+    html = logged_in.get("/connect/withings/enable/").content.decode()
+
+    # Withings replaces the grant: it asks again for the profile and the scale's measurements.
+    assert _asked(html) == ["Your Withings profile", "Health measurements", "Activity"]
+    assert "asks again for what your other feeds use" in page_text(
+        logged_in.get("/connect/withings/enable/")
+    )
+    assert re.findall(r'name="feeds" value="(\w+)"', html) == ["daily"]
+
+
+def test_connecting_another_account_offers_every_feed_again(logged_in, user, demo_connect):
+    demo_connect(logged_in, person=user, feeds=["sleep"])
+
+    html = logged_in.get("/connect/demo/enable/").content.decode()
+    another = logged_in.get("/connect/demo/enable/?account=another").content.decode()
+
+    assert "sleep" not in re.findall(r'name="feeds" value="(\w+)"', html)
+    assert 'href="/connect/demo/enable/?account=another"' in html
+    assert len(re.findall(r'name="feeds" value="(\w+)" checked', another)) == 5
+    assert "Already allowed" not in another
 
 
 def test_a_provider_that_describes_no_feed_still_explains_each_one():

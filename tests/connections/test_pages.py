@@ -13,7 +13,7 @@ from connections.models import Connection, ConnectionEvent, Credential, ImportRu
 from connections.providers.google_health.scopes import ACTIVITY, HEALTH_METRICS
 from connections.services.flags import credential_flag
 from connections.services.scheduling import connection_import_now
-from tests.conftest import page_text
+from tests.conftest import element_text, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,8 @@ def test_a_revoked_grant_is_said_once_on_the_card_with_reconnect_as_its_button(
 
     assert text_of(card).count("Needs re-authorization") == 1
     assert re.search(r'<button class="primary" type="submit">Reconnect</button>', card)
-    assert "Demo Health stopped accepting our access on" in text_of(card)
+    said = "Needs you to reconnect — Demo Health stopped accepting our access on"
+    assert re.search(rf"<p class=\"summary\" data-summary>{said} \d+ \w+\.</p>", card)
     assert "invalid_grant" not in card
 
 
@@ -119,6 +120,40 @@ def test_a_finished_import_counts_in_words(logged_in, demo_connected, run_import
     assert f"{first.created_count} days imported · took" in page
 
 
+@pytest.mark.parametrize(
+    ("outcome", "seconds", "took"),
+    [("ok", 0.04, "took under a second"), ("ok", 4.3, "took 4.3 s"), ("skipped", 0.01, None)],
+)
+def test_how_long_a_run_took_is_said_in_words(
+    logged_in, demo_connected, outcome, seconds, took
+):
+    daily = demo_connected("daily")["daily"]
+    now = timezone.now()
+    ImportRun.objects.create(
+        connection=daily,
+        claim_token="00000000-0000-0000-0000-000000000001",
+        outcome=outcome,
+        queued_at=now,
+        started_at=now,
+        finished_at=now + timedelta(seconds=seconds),
+    )
+
+    history = element_text(logged_in.get(f"/connect/{daily.pk}/").content.decode(), "data-history")
+
+    assert "0.0 s" not in history
+    assert (took in history) if took else ("took" not in history), history
+
+
+def test_a_missing_permission_is_said_once_on_its_page(logged_in, user, demo_connect):
+    demo_connect(logged_in, person=user, feeds=EVERY_FEED, granted=[ACTIVITY, HEALTH_METRICS])
+    sleep = Connection.objects.get(user=user, feed="sleep")
+
+    page = page_text(logged_in.get(f"/connect/{sleep.pk}/"))
+
+    assert page.count("You did not allow sleep data.") == 1
+    assert "\u201cAllow sleep data\u201d asks Demo Health for that permission only" in page
+
+
 def test_an_import_that_found_nothing_says_what_to_do(logged_in, demo_connected, run_import):
     sleep = demo_connected("sleep")["sleep"]
     Connection.objects.filter(pk=sleep.pk).update(last_success_at=timezone.now())
@@ -175,9 +210,35 @@ def test_a_removed_connection_reads_as_one_sentence(logged_in, demo_connected):
 
     page = page_text(logged_in.get(f"/connect/{sleep.pk}/"))
 
-    assert "Tokens deleted and Demo Health asked to revoke our access." in page
+    assert (
+        "You Removed Demo Health: we deleted the access you gave us and asked Demo Health to "
+        "end it. Everything imported so far is kept." in page
+    )
+    assert "Tokens" not in page
     assert "Removed — " not in page and "Removed; " not in page
     assert sleep.events.filter(kind=ConnectionEvent.Kind.REMOVED).exists()
+
+
+def test_a_removed_connections_page_says_it_was_removed_and_how_to_resume(
+    logged_in, demo_connected
+):
+    sleep = demo_connected("sleep")["sleep"]
+    logged_in.post(f"/connect/{sleep.pk}/remove/")
+
+    response = logged_in.get(f"/connect/{sleep.pk}/")
+
+    page, html = page_text(response), response.content.decode()
+    said = "Demo Health was removed: nothing is imported. Everything it imported is kept."
+    assert f"Removed {said}" in page  # the pill, and the line under it
+    assert "To import again, enable Demo Health with the same account" in page
+    assert page.count("imported is kept") == 1  # said once, under the pill
+    button = r'<a class="button primary" href="/connect/demo/enable/">Enable Demo Health again</a>'
+    assert re.search(button, html)
+    assert "Disabled" not in page and "Not allowed" not in page
+    assert "Sleep asked again when you enable Demo Health" in page
+    # The card says the same: previously connected, Enable it again.
+    connect = page_text(logged_in.get("/connect/"))
+    assert "Enable it again and importing continues from where it stopped." in connect
 
 
 def test_no_internal_code_reaches_a_persons_pages_after_a_dead_grant(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -101,6 +102,44 @@ def test_changelist_shows_person_connection_status_and_last_error(as_staff, conn
     assert "flagged@example.com Demo Health · Sleep Needs re-authorization" in page
     assert "Demo Health failed to answer (status 503)." in page
     assert "token expires" not in page  # on the connection's own page, not in the list
+
+
+def test_changelist_gives_a_dead_grants_cause_on_every_feed_of_it(as_staff, connection_factory):
+    first = connection_factory(
+        "flagged@example.com",
+        status=Credential.Status.NEEDS_REAUTH,
+        last_error_code="needs_reauth",
+        last_error_message="Demo Health refused the grant (invalid_grant).",
+    )
+    for feed in ("activities", "body", "heart_rate", "daily"):
+        Connection.objects.create(
+            user=first.user,
+            provider="demo",
+            feed=feed,
+            account_uid=first.account_uid,
+            credential=first.credential,
+        )
+
+    html = as_staff.get("/admin/connections/connection/").content.decode()
+
+    errors = re.findall(r'<td class="field-short_error">(.*?)</td>', html)
+    assert len(errors) == 5
+    for error in errors:
+        assert "Demo Health stopped accepting our access on" in error, error
+
+
+def test_a_removed_connection_is_listed_as_removed_not_disabled(as_staff, connection_factory):
+    removed = connection_factory("removed@example.com", enabled=False)
+    Connection.objects.filter(pk=removed.pk).update(credential=None)
+    connection_factory("off@example.com", enabled=False)
+
+    only_removed = page_text(as_staff.get("/admin/connections/connection/?status=removed"))
+    only_disabled = page_text(as_staff.get("/admin/connections/connection/?status=disabled"))
+
+    assert "removed@example.com Demo Health · Sleep Removed" in only_removed
+    assert "off@example.com" not in only_removed
+    assert "off@example.com Demo Health · Sleep Disabled" in only_disabled
+    assert "removed@example.com" not in only_disabled
 
 
 def test_changelist_leads_to_the_connections_that_are_not_working(as_staff, connection_factory):
@@ -416,7 +455,7 @@ def test_backfill_with_a_bad_date_changes_nothing(as_staff, connection_factory):
 @pytest.mark.parametrize(
     ("since", "message"),
     [
-        ("0001-01-01", "Choose 01 Jan 2008 or later"),
+        ("0001-01-01", "Choose 1 Jan 2008 or later"),
         ("9999-12-31", "Choose today or a day in the past"),
     ],
 )
@@ -451,6 +490,34 @@ def test_backfill_proposes_thirty_days_ago(as_staff, connection_factory):
     page = _action(as_staff, "reset_cursor", connection).content.decode()
 
     assert f'value="{timezone.localdate() - timedelta(days=30)}"' in page
+
+
+def test_backfill_writes_its_dates_as_every_other_page_does(as_staff, connection_factory):
+    connection = connection_factory()
+    connection.provider = "withings"  # keeps data from 2008 on
+    connection.save()
+
+    form = page_text(_action(as_staff, "reset_cursor", connection))
+    done = page_text(_action(as_staff, "reset_cursor", connection, apply="1", since="2026-03-05"))
+
+    assert "Between 1 Jan 2008 and today." in form
+    assert "will import everything again from 5 Mar 2026" in done
+
+
+def test_the_backfill_action_has_the_name_of_the_pages_button_and_the_readme(
+    as_staff, connection_factory
+):
+    from pathlib import Path
+
+    connection = connection_factory()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+
+    listing = as_staff.get("/admin/connections/connection/").content.decode()
+    page = as_staff.get(f"/admin/connections/connection/{connection.pk}/change/").content.decode()
+
+    assert '<option value="reset_cursor">Backfill from a date…</option>' in listing
+    assert 'value="reset_cursor">Backfill from a date…</button>' in page
+    assert "**Backfill from a date…**" in readme
 
 
 @pytest.mark.parametrize("query", ["?status=bogus", "?failing=bogus", "?provider=bogus"])

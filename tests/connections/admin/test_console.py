@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.contrib.auth.models import Group
@@ -100,6 +101,59 @@ def test_failing_now_never_says_all_is_well_next_to_connections_needing_reauthor
     assert "5 connections not working" in failing and "working." not in failing
 
 
+@pytest.mark.parametrize(
+    ("state", "says"),
+    [
+        ("needs_reauth", "Needs re-authorization"),
+        ("permission_missing", "Permission missing: sleep"),
+        ("error", "Error: not answering since"),
+        ("retrying", "retrying"),
+    ],
+)
+def test_the_connection_page_says_since_when_it_is_not_working_as_the_dashboard_counts_it(
+    as_staff, every_state, state, says
+):
+    connection = every_state[state]
+    health_refresh()
+
+    page = page_text(as_staff.get(f"/admin/connections/connection/{connection.pk}/change/"))
+    failing = element_text(as_staff.get("/admin/health/").content.decode(), "data-failing")
+
+    assert f"#{connection.pk}" in failing  # the dashboard lists it as not working
+    assert "not failing" not in page
+    line = re.search(r"Not working since: (.+?) Last error:", page).group(1)
+    assert re.fullmatch(rf"\d+ \w+ \d\d:\d\d \([^)]+\) ?: {says}.*", line), line
+
+
+def test_the_connection_page_of_a_working_connection_says_it_works(as_staff, every_state):
+    page = page_text(
+        as_staff.get(f"/admin/connections/connection/{every_state['fine'][0].pk}/change/")
+    )
+
+    assert "Not working since: working" in page
+
+
+def test_failing_now_gives_a_dead_grants_cause_on_each_of_its_feeds(as_staff, make):
+    sleep = make(
+        Credential.Status.NEEDS_REAUTH,
+        last_error_code="needs_reauth",
+        last_error_message="Demo Health refused the grant (invalid_grant).",
+    )
+    Connection.objects.create(
+        user=sleep.user,
+        provider="demo",
+        feed="body",
+        account_uid=sleep.account_uid,
+        credential=sleep.credential,
+    )
+    health_refresh()
+
+    failing = element_text(as_staff.get("/admin/health/").content.decode(), "data-failing")
+
+    assert failing.count("Demo Health stopped accepting our access on") == 2
+    assert "—" not in failing
+
+
 def test_the_dashboard_uses_the_persons_pill_words_and_colours(as_staff, every_state):
     health_refresh()
 
@@ -140,6 +194,40 @@ def test_the_dashboard_draws_runs_per_hour_and_statuses_per_day(as_staff, every_
     assert '<svg class="chart"' in runs and "1 runs finished; 0 imported" in runs
     connected = re.search(r'<path class="bar tone-ok" d="([^"]+)">', statuses).group(1)
     assert connected.count("M") == 2  # today's bar and the one three days ago
+
+
+def _axis(svg: str) -> tuple[list[str], list[float]]:
+    """A chart's grid labels (up the left) and the positions of its labels across, in %."""
+    up = re.findall(r'<text class="axis" x="0" y="[\d.]+">([^<]+)</text>', svg)
+    across = re.findall(r'<text class="axis" x="([\d.]+)%" y="\d+" text-anchor', svg)
+    return up, [float(x) for x in across]
+
+
+def test_the_dashboards_charts_count_in_whole_steps_and_label_evenly(as_staff, every_state):
+    for day in range(1, 14):
+        StatusSnapshot.objects.create(
+            day=timezone.localdate() - timedelta(days=day),
+            taken_at=timezone.now() - timedelta(days=day),
+            counts={"demo": {"connected": 10}},
+        )
+    for hour in range(30):
+        _failed_run(every_state["error"], "unreachable", hours_ago=hour + 0.5)
+    health_refresh()
+
+    html = as_staff.get("/admin/health/").content.decode()
+
+    for chart in ("statuses", "runs"):
+        svg = html[html.index(f'data-chart="{chart}"') :]
+        svg = svg[: svg.index("<figcaption")]
+        up, across = _axis(svg)
+        values = [int(label) for label in up]  # whole numbers only, never "2" for 2.5
+        steps = {b - a for a, b in pairwise(values)}
+        assert len(steps) == 1 and values[0] == 0, (chart, up)
+        gaps = {round(b - a, 1) for a, b in pairwise(across)}
+        assert len(across) >= 4 and len(gaps) == 1, (chart, across)
+    statuses = html[html.index('data-chart="statuses"') :]
+    today = timezone.localdate()
+    assert f">{today.day} {today:%b}</text>" in statuses  # "1 Dec", as every other page
 
 
 def test_the_worker_keeps_one_snapshot_a_day_and_counts_it_again_during_the_day(every_state):
