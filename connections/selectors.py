@@ -94,10 +94,11 @@ def connection_status(*, connection: Connection) -> Status:
     credential = connection.credential
     now = timezone.now()
     if not connection.enabled and connection.credential_id is None:
-        # The person removed the provider: its grant is gone, its feeds and data are kept.
+        # The person removed the provider: its grant is gone, its feeds and data are kept. The
+        # pill keeps DESIGN.md's status word (switched off: Disabled); the line says why.
         return Status(
             "removed",
-            "Removed",
+            "Disabled",
             f"{name} was removed: nothing is imported. Everything it imported is kept.",
             "off",
         )

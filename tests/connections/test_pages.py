@@ -229,12 +229,12 @@ def test_a_removed_connections_page_says_it_was_removed_and_how_to_resume(
 
     page, html = page_text(response), response.content.decode()
     said = "Demo Health was removed: nothing is imported. Everything it imported is kept."
-    assert f"Removed {said}" in page  # the pill, and the line under it
+    assert f"Disabled {said}" in page  # the pill (DESIGN.md's status), and the line under it
     assert "To import again, enable Demo Health with the same account" in page
     assert page.count("imported is kept") == 1  # said once, under the pill
     button = r'<a class="button primary" href="/connect/demo/enable/">Enable Demo Health again</a>'
     assert re.search(button, html)
-    assert "Disabled" not in page and "Not allowed" not in page
+    assert page.count("Disabled") == 1 and "Not allowed" not in page
     assert "Sleep asked again when you enable Demo Health" in page
     # The card says the same: previously connected, Enable it again.
     connect = page_text(logged_in.get("/connect/"))

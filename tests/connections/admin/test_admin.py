@@ -128,7 +128,7 @@ def test_changelist_gives_a_dead_grants_cause_on_every_feed_of_it(as_staff, conn
         assert "Demo Health stopped accepting our access on" in error, error
 
 
-def test_a_removed_connection_is_listed_as_removed_not_disabled(as_staff, connection_factory):
+def test_removed_connections_have_a_filter_of_their_own(as_staff, connection_factory):
     removed = connection_factory("removed@example.com", enabled=False)
     Connection.objects.filter(pk=removed.pk).update(credential=None)
     connection_factory("off@example.com", enabled=False)
@@ -136,7 +136,8 @@ def test_a_removed_connection_is_listed_as_removed_not_disabled(as_staff, connec
     only_removed = page_text(as_staff.get("/admin/connections/connection/?status=removed"))
     only_disabled = page_text(as_staff.get("/admin/connections/connection/?status=disabled"))
 
-    assert "removed@example.com Demo Health · Sleep Removed" in only_removed
+    # Its pill is the person's status word (switched off: Disabled); the filter tells them apart.
+    assert "removed@example.com Demo Health · Sleep Disabled" in only_removed
     assert "off@example.com" not in only_removed
     assert "off@example.com Demo Health · Sleep Disabled" in only_disabled
     assert "removed@example.com" not in only_disabled

@@ -108,7 +108,7 @@ def test_enable_page_promises_only_what_each_oura_feed_imports(logged_in, oura_a
         "Daily summary: your daily steps, calories, distance and active time, and your "
         "activity, sleep and readiness scores" in page
     )
-    sentences = [description for _feed, _label, description, _p in response.context["feed_rows"]]
+    sentences = [row.description for row in response.context["page"].rows]
     assert len(set(sentences)) == len(sentences)
 
 

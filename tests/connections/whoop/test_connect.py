@@ -108,7 +108,7 @@ def test_enable_page_promises_only_what_each_whoop_feed_imports(logged_in, whoop
         "Daily summary: each day's strain, recovery, heart rate variability, resting heart rate "
         "and calories" in page
     )
-    rows = {feed: description for feed, _label, description, _p in response.context["feed_rows"]}
+    rows = {row.feed: row.description for row in response.context["page"].rows}
     assert "strain" not in rows["activities"]  # a workout's strain is not kept
     assert len(set(rows.values())) == len(rows)
 
