@@ -14,12 +14,14 @@ older than the import's overlap, or data deleted at the provider (connections/se
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django_q.models import Schedule
 
 from connections.models import Connection, Credential, ImportRun, WebhookHint
 from connections.providers import PROVIDERS
@@ -226,7 +228,12 @@ def connection_after_run(*, run: ImportRun) -> ImportRun | None:
 
 def _unlinked(provider_id: str, hint: Hint) -> WebhookHint:
     """The person says they unlinked Tendon at the provider: check the grant (unverified, so
-    only the provider's own answer to a refresh may flag it)."""
+    only the provider's own answer to a refresh may flag it).
+
+    One check per account at once, then none for GRANT_CHECK_COOLDOWN seconds, however many
+    notices come (they are unsigned). A notice inside that cooldown is not dropped: an earlier
+    one may have been forged, this one real. It leaves one more check for when the cooldown
+    ends (a schedule row, so a worker that is down then runs it when it is back)."""
     credential = (
         Credential.objects.filter(
             provider=provider_id, account_uid=hint.account_uid, status=Credential.Status.ACTIVE
@@ -237,10 +244,23 @@ def _unlinked(provider_id: str, hint: Hint) -> WebhookHint:
     if credential is None:
         return _row(provider_id, hint, IGNORED, "unknown_account")
     connection_id = credential.connections.values_list("pk", flat=True).first()
-    if cache.add(f"tendon:grant-check:{credential.pk}", 1, timeout=GRANT_CHECK_COOLDOWN):
+    ends = time.time() + GRANT_CHECK_COOLDOWN
+    if cache.add(f"tendon:grant-check:{credential.pk}", ends, timeout=GRANT_CHECK_COOLDOWN):
         transaction.on_commit(lambda: _enqueue_grant_check(credential.pk))
         return _row(provider_id, hint, ACCEPTED, "grant_check", connection_id)
-    return _row(provider_id, hint, ACCEPTED, "coalesced", connection_id)
+    ends = cache.get(f"tendon:grant-check:{credential.pk}") or ends
+    _, scheduled = Schedule.objects.get_or_create(
+        name=f"tendon: check grant {credential.pk} after an unlink notice",
+        defaults={
+            "func": GRANT_CHECK_TASK,
+            "args": repr((credential.pk,)),
+            "schedule_type": Schedule.ONCE,
+            "repeats": -1,  # django-q2 deletes it once it has run
+            "next_run": datetime.fromtimestamp(ends, tz=UTC),
+        },
+    )
+    reason = "grant_check_later" if scheduled else "coalesced"
+    return _row(provider_id, hint, ACCEPTED, reason, connection_id)
 
 
 def _enqueue_grant_check(credential_id: int) -> None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from connections.models import Connection, ConnectionEvent, Credential, ImportRun, WebhookHint
 from records.models import Activity
 from tests.conftest import STRAVA, fixture_json, query_of, snapshot
-from tests.providers.strava.conftest import API
+from tests.providers.strava.conftest import API, calls_to
 
 pytestmark = pytest.mark.django_db
 VERIFY_TOKEN = "STRAVA"  # the value in Strava's own example
@@ -197,6 +197,51 @@ def test_a_forged_deauthorization_leaves_a_live_grant_alone(
 
     assert Credential.objects.get().status == Credential.Status.ACTIVE
     assert mailoutbox == []
+
+
+def _cooldown_passes(monkeypatch, seconds: int) -> None:
+    """The clock moves on and django-q2's scheduler (part of every qcluster) looks for due
+    schedules, as it does every few seconds."""
+    from django_q import scheduler
+    from django_q.brokers import get_broker
+
+    now, shift = timezone.now, timedelta(seconds=seconds)
+    monkeypatch.setattr(timezone, "now", lambda: now() + shift)
+    # A worker closes stale database connections first; the test's own must stay open.
+    monkeypatch.setattr(scheduler, "close_old_django_connections", lambda: None)
+    scheduler.scheduler(broker=get_broker())
+
+
+def test_a_revocation_after_a_forged_one_is_checked_when_the_cooldown_ends(
+    strava_connected, strava_push, http, run_tasks, mailoutbox, monkeypatch
+):
+    from tests.providers.strava.conftest import token_reply
+
+    http.add("POST", STRAVA["token_url"], json=token_reply("token_refreshed_unchanged"))
+    strava_push(_event("event_athlete_deauthorize"))  # forged: the grant holds
+    run_tasks()
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    # Minutes later the athlete really revokes Tendon, inside the forged one's cooldown.
+    http.replace(
+        "POST",
+        STRAVA["token_url"],
+        status=400,
+        json=fixture_json("strava", "error_invalid_refresh_token"),
+    )
+    answers = [strava_push(_event("event_athlete_deauthorize")).status_code for _ in range(3)]
+    run_tasks()
+    assert Credential.objects.get().status == Credential.Status.ACTIVE  # not yet: cooldown
+    refreshes = len(calls_to(http, STRAVA["token_url"], "POST"))
+
+    _cooldown_passes(monkeypatch, 301)
+    run_tasks()
+
+    assert answers == [200] * 3
+    assert Credential.objects.get().status == Credential.Status.NEEDS_REAUTH
+    assert [m.subject for m in mailoutbox] == ["Reconnect Strava to keep your data flowing"]
+    assert len(calls_to(http, STRAVA["token_url"], "POST")) == refreshes + 1  # one check
+    reasons = list(WebhookHint.objects.order_by("pk").values_list("reason", flat=True))
+    assert reasons == ["grant_check", "grant_check_later", "coalesced", "coalesced"]
 
 
 @pytest.mark.parametrize(
