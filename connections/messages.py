@@ -228,6 +228,14 @@ PUSH_REASONS = {
     "queued": "import started at once",
     "coalesced": "work already on its way takes it in (an import under way, or a grant check due)",
     "due": "due now; the dispatcher starts it within a minute",
+    "deferred": (
+        "unsigned, and the connection was imported moments ago: it imports again once "
+        "UNSIGNED_PUSH_GAP_SECONDS are up, however many come"
+    ),
+    "unsigned_cap": (
+        "unsigned, and unsigned pushes already started their share of this provider's imports "
+        "for now; left to polling"
+    ),
     "paused": "waits: the provider asked us to slow down",
     "backing_off": "waits: the provider is failing; next try as scheduled",
     "grant_check": "said the person unlinked Tendon; checking the grant",

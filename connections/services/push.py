@@ -9,6 +9,9 @@ at most one run in progress and one queued behind it.
 
 Verified hints (signed by the provider) may also ask for an interval to be read again: data
 older than the import's overlap, or data deleted at the provider (connections/services/reread.py).
+Unsigned hints, which anyone could send, start no import of a connection imported moments ago
+(one follow-up once the gap is up, through `hint_pending_at` or `next_run_at`) and only so many
+of a provider's imports across its accounts (connections/services/push_limits.py).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from django_q.models import Schedule
 from connections.models import Connection, Credential, ImportRun, WebhookHint
 from connections.providers import PROVIDERS
 from connections.providers.push import DELETE, UNLINKED, Delivery, Hint
+from connections.services.push_limits import unsigned_run_allowed, unsigned_run_start
 from connections.services.scheduling import connection_claim_now
 from records.selectors import record_span
 
@@ -101,42 +105,70 @@ def _apply(provider_id: str, hint: Hint, *, verified: bool) -> list[WebhookHint]
             if spec.missing_permissions(connection.feed, connection.credential.scopes):
                 rows.append(_row(provider_id, hint, IGNORED, "permission_missing", connection.pk))
                 continue
-            reason = _hint(connection, hint, verified=verified)
-            rows.append(_row(provider_id, hint, ACCEPTED, reason, connection.pk))
+            reason = _hint(connection, hint, verified=verified, spec=spec)
+            outcome = IGNORED if reason == "unsigned_cap" else ACCEPTED
+            rows.append(_row(provider_id, hint, outcome, reason, connection.pk))
     return rows
 
 
-def _hint(locked: Connection, hint: Hint, *, verified: bool) -> str:
+def _hint(locked: Connection, hint: Hint, *, verified: bool, spec) -> str:
     """What a hint did to a live connection whose row we hold locked: queued (a run is claimed
     and enqueued), coalesced (a run holds the claim), paused or backing_off (the provider asked
-    us to wait, or is failing: the hint waits for that run), or due (the dispatcher takes it)."""
+    us to wait, or is failing: the hint waits for that run), due (the dispatcher takes it),
+    deferred (unsigned, and the connection was imported moments ago: one import once the gap
+    is up) or unsigned_cap (unsigned hints started enough imports of the provider for now:
+    nothing changes, polling finds the data). Limits on unsigned hints: push_limits.py."""
     now = timezone.now()  # read under the lock: after any run start that held it
-    fields = []
-    if verified:
-        locked.last_push_at = now
-        fields.append("last_push_at")
-        if _widen(locked, hint, now=now):
-            fields += ["reread_start", "reread_end", "reread_deletes"]
-    elif hint.record_key and _widen_to_record(locked, hint, now=now):
-        fields += ["reread_start", "reread_end", "reread_deletes"]
-    if locked.claimed_until and locked.claimed_until > now:
-        if _running(locked):
-            locked.hint_pending_at = now  # the run hands over when it finishes
-            fields.append("hint_pending_at")
+    start_at = now if verified else unsigned_run_start(connection=locked, now=now)
+    claimed = bool(locked.claimed_until and locked.claimed_until > now)
+    waiting = "" if claimed else _waiting(locked, now=now)
+    if claimed:  # a run under way hands over to one follow-up when it finishes
+        pending = locked.hint_pending_at
+        sooner = _running(locked) and (pending is None or start_at < pending)
+    else:
+        sooner = not waiting and (
+            start_at <= now or locked.next_run_at is None or start_at < locked.next_run_at
+        )
+    if sooner and not verified and not unsigned_run_allowed(spec=spec, now=now):
+        return "unsigned_cap"
+    fields = _noted(locked, hint, verified=verified, now=now)
+    if claimed or waiting or start_at > now:
+        if sooner:
+            field = "hint_pending_at" if claimed else "next_run_at"
+            setattr(locked, field, start_at)
+            fields.append(field)
         if fields:
             locked.save(update_fields=fields)
-        return "coalesced"
-    if locked.paused_until and locked.paused_until > now:
-        locked.save(update_fields=fields)
-        return "paused"
-    if locked.consecutive_failures and locked.next_run_at and locked.next_run_at > now:
-        locked.save(update_fields=fields)
-        return "backing_off"
+        return "coalesced" if claimed else waiting or "deferred"
     locked.next_run_at = now
     locked.hint_pending_at = None
     locked.save(update_fields=[*fields, "next_run_at", "hint_pending_at"])
     run = connection_claim_now(connection=locked, now=now)
     return "queued" if run else "due"
+
+
+def _waiting(connection: Connection, *, now: datetime) -> str:
+    """Why a connection waits whatever a hint says ('paused', 'backing_off'), or ''."""
+    if connection.paused_until and connection.paused_until > now:
+        return "paused"
+    if connection.consecutive_failures and connection.next_run_at and connection.next_run_at > now:
+        return "backing_off"
+    return ""
+
+
+def _noted(connection: Connection, hint: Hint, *, verified: bool, now: datetime) -> list[str]:
+    """What a hint tells the connection besides when to run: a verified one that the provider
+    pushes and which interval to read again; an unsigned one only which of Tendon's own records
+    to read again. Returns the fields changed."""
+    fields = []
+    if verified:
+        connection.last_push_at = now
+        fields.append("last_push_at")
+        if _widen(connection, hint, now=now):
+            fields += ["reread_start", "reread_end", "reread_deletes"]
+    elif hint.record_key and _widen_to_record(connection, hint, now=now):
+        fields += ["reread_start", "reread_end", "reread_deletes"]
+    return fields
 
 
 def _running(connection: Connection) -> bool:
@@ -211,7 +243,7 @@ def connection_after_run(*, run: ImportRun) -> ImportRun | None:
         if locked is None or locked.hint_pending_at is None:
             return None  # deleted with its account meanwhile, or nothing came during the run
         now = timezone.now()
-        locked.hint_pending_at = None
+        follow_at, locked.hint_pending_at = locked.hint_pending_at, None
         follow = (
             run.outcome == ImportRun.Outcome.OK
             and locked.enabled
@@ -221,8 +253,10 @@ def connection_after_run(*, run: ImportRun) -> ImportRun | None:
         if not follow:
             locked.save(update_fields=["hint_pending_at"])
             return None
-        locked.next_run_at = now
+        locked.next_run_at = max(now, follow_at)  # an unsigned hint's follow-up: after the gap
         locked.save(update_fields=["hint_pending_at", "next_run_at"])
+        if follow_at > now:
+            return None  # the dispatcher starts it then
         return connection_claim_now(connection=locked, now=now)
 
 

@@ -119,13 +119,17 @@ def _strava_lists(http, activities: list[dict]) -> None:
 
 @pytest.fixture
 def three_old_runs(strava_connected, run_import, http):
-    """Three runs from five days ago, imported; the cursor is now (past the overlap)."""
+    """Three runs from five days ago, imported an hour ago; the cursor is then (past the
+    overlap). Pushes that come now start an import at once (none ran moments ago)."""
     day = (timezone.now() - timedelta(days=5)).replace(hour=7, minute=0, second=0, microsecond=0)
     runs = [_activity(n, day + timedelta(hours=n)) for n in (1, 2, 3)]
     _strava_lists(http, runs)
     run_import(strava_connected["activities"])
     assert Activity.objects.count() == 3
     http.remove("GET", ACTIVITIES)
+    Connection.objects.filter(pk=strava_connected["activities"].pk).update(
+        last_attempt_at=timezone.now() - timedelta(hours=1)
+    )
     return runs
 
 
@@ -297,6 +301,61 @@ def test_a_flood_for_one_athlete_is_cut_short(strava_connected, strava_push, mon
     reasons = list(WebhookHint.objects.values_list("reason", flat=True))
     assert reasons.count("rate_limited") == 5
     assert ImportRun.objects.count() <= 2  # one run, and at most one follow-up
+
+
+def test_forged_creates_for_one_athlete_start_one_import_until_the_gap_has_passed(
+    settings, strava_connected, strava_push, http, run_tasks, monkeypatch
+):
+    settings.UNSIGNED_PUSH_GAP_SECONDS = 300
+    _strava_lists(http, [])
+    activities = strava_connected["activities"]
+    answers = []
+    for _ in range(10):  # each one after the import before it finished, as an abuser would
+        answers.append(strava_push(_event("event_activity_create")).status_code)
+        run_tasks()
+
+    assert answers == [200] * 10
+    (run,) = ImportRun.objects.filter(connection=activities)
+    reasons = list(WebhookHint.objects.order_by("pk").values_list("reason", flat=True))
+    assert reasons == ["queued"] + ["deferred"] * 9
+    # What the admin's connection page shows: the next import, once the gap has passed.
+    after = Connection.objects.get(pk=activities.pk)
+    assert after.next_run_at == run.started_at + timedelta(seconds=300)
+
+    _cooldown_passes(monkeypatch, 301)
+    from connections.services.scheduling import imports_dispatch_due
+
+    imports_dispatch_due()
+    run_tasks()
+
+    assert ImportRun.objects.filter(connection=activities).count() == 2  # one follow-up in all
+
+
+def test_forged_events_during_an_import_leave_one_follow_up_after_the_gap(
+    settings, strava_connected, strava_push, http, run_tasks
+):
+    settings.UNSIGNED_PUSH_GAP_SECONDS = 300
+    during: list[int] = []
+
+    def activities(request):
+        if not during:  # more events while the first one's import runs
+            during.extend(
+                strava_push(_event("event_activity_create")).status_code for _ in range(5)
+            )
+        return 200, {}, "[]"
+
+    http.add_callback("GET", ACTIVITIES, callback=activities)
+    strava_push(_event("event_activity_create"))
+    run_tasks()
+
+    assert during == [200] * 5
+    (run,) = ImportRun.objects.filter(connection=strava_connected["activities"])
+    assert run.outcome == ImportRun.Outcome.OK
+    after = Connection.objects.get(pk=strava_connected["activities"].pk)
+    assert after.next_run_at == run.started_at + timedelta(seconds=300)  # not at once
+    assert after.hint_pending_at is None
+    reasons = list(WebhookHint.objects.order_by("pk").values_list("reason", flat=True))
+    assert reasons == ["queued"] + ["coalesced"] * 5
 
 
 # manage.py strava_webhook ----------------------------------------------------------------
