@@ -165,6 +165,10 @@ class Connection(models.Model):
     reread_start = models.DateTimeField(null=True, blank=True, editable=False)
     reread_end = models.DateTimeField(null=True, blank=True, editable=False)
     reread_deletes = models.BooleanField(default=False, editable=False)
+    # Records a push named that Tendon does not hold, where the provider reads records by key
+    # (a Strava activity uploaded long after it started, behind every import window): the next
+    # import asks the provider for each one.
+    records_asked = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

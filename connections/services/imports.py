@@ -39,8 +39,8 @@ from connections.services.pacing import (
     provider_pause,
 )
 from connections.services.push import connection_after_run
-from connections.services.reads import feed_page
-from connections.services.reread import connection_reread
+from connections.services.reads import feed_page, record_page
+from connections.services.reread import connection_read_asked, connection_reread
 from connections.services.scheduling import import_interval
 from connections.services.set_aside import set_aside_record
 from connections.services.tokens import (
@@ -211,6 +211,7 @@ def _import(
             break
         if time.monotonic() > deadline:
             return  # partial: the next run carries on from here
+    connection_read_asked(run=run, connection=connection, client=client, fetch=record_page)
     progress.finished = True
 
 

@@ -36,6 +36,7 @@ from records.selectors import record_span
 logger = logging.getLogger(__name__)
 
 REREAD_MAX_AGE = timedelta(days=30)  # a hint never reaches further back than this
+MAX_ASKED = 10  # records a connection's next import asks for by key, at most
 GRANT_CHECK_TASK = "connections.tasks.check_grant"
 GRANT_CHECK_COOLDOWN = 300  # seconds: one grant check per account at most this often
 LOG_RETENTION = timedelta(days=7)
@@ -129,9 +130,14 @@ def _hint(locked: Connection, hint: Hint, *, verified: bool, spec) -> str:
         sooner = not waiting and (
             start_at <= now or locked.next_run_at is None or start_at < locked.next_run_at
         )
-    if sooner and not verified and not unsigned_run_allowed(spec=spec, now=now):
+    span = _span(locked, hint)
+    asking = span is None and _asks(locked, hint, spec)
+    if (sooner or asking) and not verified and not unsigned_run_allowed(spec=spec, now=now):
         return "unsigned_cap"
-    fields = _noted(locked, hint, verified=verified, now=now)
+    fields = _noted(locked, hint, verified=verified, now=now, span=span)
+    if asking:  # the next import asks the provider for it (reread.py: connection_read_asked)
+        locked.records_asked = [*locked.records_asked, hint.record_key]
+        fields.append("records_asked")
     if claimed or waiting or start_at > now:
         if sooner:
             field = "hint_pending_at" if claimed else "next_run_at"
@@ -156,19 +162,46 @@ def _waiting(connection: Connection, *, now: datetime) -> str:
     return ""
 
 
-def _noted(connection: Connection, hint: Hint, *, verified: bool, now: datetime) -> list[str]:
+def _noted(connection: Connection, hint: Hint, *, verified: bool, now: datetime, span) -> list[str]:
     """What a hint tells the connection besides when to run: a verified one that the provider
     pushes and which interval to read again; an unsigned one only which of Tendon's own records
-    to read again. Returns the fields changed."""
+    to read again (`span`: the interval of the record the hint names, when Tendon holds it).
+    Safe without a signature: that interval comes from Tendon's data, and whatever is stored
+    or deleted from the provider's own answer, never from the push. Returns the fields changed."""
     fields = []
     if verified:
         connection.last_push_at = now
         fields.append("last_push_at")
-        if _widen(connection, hint, now=now):
-            fields += ["reread_start", "reread_end", "reread_deletes"]
-    elif hint.record_key and _widen_to_record(connection, hint, now=now):
+    else:  # never an interval the push itself gives
+        hint = replace(hint, start=span[0], end=span[1]) if span else None
+    if hint and _widen(connection, hint, now=now, span=span):
         fields += ["reread_start", "reread_end", "reread_deletes"]
     return fields
+
+
+def _span(connection: Connection, hint: Hint) -> tuple[datetime, datetime] | None:
+    """When the record a hint names happened, if the hint names one and Tendon holds it."""
+    if not hint.record_key:
+        return None
+    return record_span(
+        user_id=connection.user_id,
+        provider=connection.provider,
+        account_uid=connection.account_uid,
+        key=hint.record_key,
+    )
+
+
+def _asks(connection: Connection, hint: Hint, spec) -> bool:
+    """Whether the next import should ask the provider for the record a hint names (one Tendon
+    does not hold, in a feed whose records the provider reads by key), and may: at most
+    MAX_ASKED wait at once."""
+    return (
+        bool(hint.record_key)
+        and hint.operation != DELETE
+        and connection.feed in spec.records_by_key
+        and hint.record_key not in connection.records_asked
+        and len(connection.records_asked) < MAX_ASKED
+    )
 
 
 def _running(connection: Connection) -> bool:
@@ -182,21 +215,15 @@ def _running(connection: Connection) -> bool:
     return latest is None or latest != (connection.claim_token, ImportRun.Outcome.QUEUED)
 
 
-def _widen(connection: Connection, hint: Hint, *, now: datetime) -> bool:
+def _widen(connection: Connection, hint: Hint, *, now: datetime, span=None) -> bool:
     """Asks the next run to read the hinted interval again when the ordinary import would not
-    cover it (older than the cursor's overlap) or when data was deleted; True if it changed."""
+    cover it (older than the cursor's overlap) or when data was deleted; True if it changed.
+    A hint that names a record rather than an interval is placed by Tendon's copy (`span`)."""
     from connections.services.imports import OVERLAP  # imports calls this module
 
     hinted_start, hinted_end = hint.start, hint.end
-    if hinted_start is None and hint.record_key:
-        span = record_span(
-            user_id=connection.user_id,
-            provider=connection.provider,
-            account_uid=connection.account_uid,
-            key=hint.record_key,
-        )
-        if span is not None:
-            hinted_start, hinted_end = span
+    if hinted_start is None and span is not None:
+        hinted_start, hinted_end = span
     if hinted_start is None:
         return False
     start = max(hinted_start, now - REREAD_MAX_AGE)
@@ -211,23 +238,6 @@ def _widen(connection: Connection, hint: Hint, *, now: datetime) -> bool:
     connection.reread_end = max(end, connection.reread_end or end)
     connection.reread_deletes = connection.reread_deletes or deleting
     return before != (connection.reread_start, connection.reread_end, connection.reread_deletes)
-
-
-def _widen_to_record(connection: Connection, hint: Hint, *, now: datetime) -> bool:
-    """For a hint that names one record rather than an interval (Strava's activity events):
-    the interval of Tendon's own copy of that record is read again, and on a deletion the copy
-    goes if the provider no longer returns it. Safe without a signature: the interval comes
-    from Tendon's data and whatever is stored or deleted from the provider's own answer, never
-    from the push. True if the row changed."""
-    span = record_span(
-        user_id=connection.user_id,
-        provider=connection.provider,
-        account_uid=connection.account_uid,
-        key=hint.record_key,
-    )
-    if span is None:
-        return False  # not a record Tendon holds: the ordinary import finds what is new
-    return _widen(connection, replace(hint, start=span[0], end=span[1]), now=now)
 
 
 def connection_after_run(*, run: ImportRun) -> ImportRun | None:

@@ -15,13 +15,15 @@ from django.utils import timezone
 
 from connections.models import Connection, ConnectionEvent, Credential, ImportRun, WebhookHint
 from records.models import Activity
-from tests.conftest import STRAVA, fixture_json, query_of, snapshot
+from tests.conftest import STRAVA, fixture_json, page_text, query_of, snapshot
 from tests.providers.strava.conftest import API, calls_to
 
 pytestmark = pytest.mark.django_db
 VERIFY_TOKEN = "STRAVA"  # the value in Strava's own example
 ACTIVITIES = API + "/athlete/activities"
 SUBSCRIPTIONS = API + "/push_subscriptions"
+LATE = "154504250376825"  # the activity event_activity_create.json announces
+LATE_URL = f"{API}/activities/{LATE}"
 
 
 @pytest.fixture
@@ -308,6 +310,7 @@ def test_forged_creates_for_one_athlete_start_one_import_until_the_gap_has_passe
 ):
     settings.UNSIGNED_PUSH_GAP_SECONDS = 300
     _strava_lists(http, [])
+    http.add("GET", LATE_URL, status=404)  # no such activity: forged
     activities = strava_connected["activities"]
     answers = []
     for _ in range(10):  # each one after the import before it finished, as an abuser would
@@ -345,6 +348,7 @@ def test_forged_events_during_an_import_leave_one_follow_up_after_the_gap(
         return 200, {}, "[]"
 
     http.add_callback("GET", ACTIVITIES, callback=activities)
+    http.add("GET", LATE_URL, status=404)  # no such activity: forged
     strava_push(_event("event_activity_create"))
     run_tasks()
 
@@ -356,6 +360,79 @@ def test_forged_events_during_an_import_leave_one_follow_up_after_the_gap(
     assert after.hint_pending_at is None
     reasons = list(WebhookHint.objects.order_by("pk").values_list("reason", flat=True))
     assert reasons == ["queued"] + ["coalesced"] * 5
+
+
+# Activities uploaded long after they started ----------------------------------------------
+
+
+@pytest.fixture
+def imported_an_hour_ago(strava_connected, run_import, http):
+    """The athlete's activities imported (none yet) an hour ago: the cursor is then."""
+    _strava_lists(http, [])
+    run_import(strava_connected["activities"])
+    Connection.objects.filter(pk=strava_connected["activities"].pk).update(
+        last_attempt_at=timezone.now() - timedelta(hours=1)
+    )
+    return strava_connected["activities"]
+
+
+@pytest.mark.parametrize("started_days_ago", [None, 10])  # the fixture's September, or 10 days
+def test_an_activity_uploaded_long_after_it_started_is_read_from_strava_by_its_id(
+    logged_in, imported_an_hour_ago, strava_push, http, run_tasks, started_days_ago
+):
+    detail = fixture_json("strava", "activity_detail_uploaded_late")
+    if started_days_ago:
+        start = timezone.now() - timedelta(days=started_days_ago)
+        detail["start_date"] = f"{start:%Y-%m-%dT%H:%M:%SZ}"
+    http.add("GET", LATE_URL, json=detail)
+
+    assert strava_push(_event("event_activity_create")).status_code == 200
+    run_tasks()
+
+    late = Activity.objects.get(key=LATE)
+    assert (late.name, late.distance_m, late.calories) == ("Lakeside long run", 21097.5, 1402.0)
+    assert f"{late.start:%Y-%m-%dT%H:%M:%SZ}" == detail["start_date"]
+    assert "Lakeside long run" in page_text(logged_in.get("/data/"))
+    assert len(calls_to(http, LATE_URL)) == 1  # from Strava's API, never from the event
+    assert Activity.objects.count() == 1
+    after = Connection.objects.get(pk=imported_an_hour_ago.pk)
+    assert after.records_asked == []  # read: not asked again
+
+
+def test_a_new_activity_the_import_finds_anyway_costs_no_request_by_id(
+    imported_an_hour_ago, strava_push, http, run_tasks
+):
+    http.remove("GET", ACTIVITIES)
+    recent = _activity(int(LATE), timezone.now() - timedelta(hours=2))
+    _strava_lists(http, [recent])
+
+    strava_push(_event("event_activity_create"))
+    run_tasks()
+
+    assert Activity.objects.get(key=LATE).name == f"Run {LATE}"
+    assert calls_to(http, LATE_URL) == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 404},  # deleted since, or no activity of this athlete's
+        {"json": {**fixture_json("strava", "activity_detail_uploaded_late"), "athlete": {"id": 1}}},
+    ],
+    ids=["not-found", "another-athletes"],
+)
+def test_a_forged_create_stores_nothing_strava_does_not_give_as_the_athletes_own(
+    imported_an_hour_ago, strava_push, http, run_tasks, answer
+):
+    http.add("GET", LATE_URL, **answer)
+
+    strava_push(_event("event_activity_create"))
+    run_tasks()
+
+    assert not Activity.objects.exists()
+    run = ImportRun.objects.filter(connection=imported_an_hour_ago).latest("pk")
+    assert run.outcome == ImportRun.Outcome.OK
+    assert Connection.objects.get(pk=imported_an_hour_ago.pk).records_asked == []
 
 
 # manage.py strava_webhook ----------------------------------------------------------------
