@@ -11,24 +11,25 @@ Verified hints (signed by the provider) may also ask for an interval to be read 
 older than the import's overlap, or data deleted at the provider (connections/services/reread.py).
 Unsigned hints, which anyone could send, start no import of a connection imported moments ago
 (one follow-up once the gap is up, through `hint_pending_at` or `next_run_at`) and only so many
-of a provider's imports across its accounts (connections/services/push_limits.py).
+of a provider's imports across its accounts (connections/services/push_limits.py). Any hint
+that names a record Tendon does not hold may have the next import ask the provider for it,
+where the provider reads records by key (`records_asked`). An unlink notice makes Tendon check
+the grant (connections/services/grant_checks.py).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django_q.models import Schedule
 
 from connections.models import Connection, Credential, ImportRun, WebhookHint
 from connections.providers import PROVIDERS
 from connections.providers.push import DELETE, UNLINKED, Delivery, Hint
+from connections.services.grant_checks import credential_grant_check_soon
 from connections.services.push_limits import unsigned_run_allowed, unsigned_run_start
 from connections.services.scheduling import connection_claim_now
 from records.selectors import record_span
@@ -37,8 +38,6 @@ logger = logging.getLogger(__name__)
 
 REREAD_MAX_AGE = timedelta(days=30)  # a hint never reaches further back than this
 MAX_ASKED = 10  # records a connection's next import asks for by key, at most
-GRANT_CHECK_TASK = "connections.tasks.check_grant"
-GRANT_CHECK_COOLDOWN = 300  # seconds: one grant check per account at most this often
 LOG_RETENTION = timedelta(days=7)
 
 ACCEPTED, IGNORED, REFUSED = (
@@ -272,69 +271,12 @@ def connection_after_run(*, run: ImportRun) -> ImportRun | None:
 
 def _unlinked(provider_id: str, hint: Hint) -> WebhookHint:
     """The person says they unlinked Tendon at the provider: check the grant (unverified, so
-    only the provider's own answer to a refresh may flag it).
-
-    One check per account at once, then none for GRANT_CHECK_COOLDOWN seconds, however many
-    notices come (they are unsigned). A notice inside that cooldown is not dropped: an earlier
-    one may have been forged, this one real. It leaves one more check for when the cooldown
-    ends (a schedule row, so a worker that is down then runs it when it is back)."""
-    credential = (
-        Credential.objects.filter(
-            provider=provider_id, account_uid=hint.account_uid, status=Credential.Status.ACTIVE
-        )
-        .only("pk")
-        .first()
-    )
-    if credential is None:
+    only the provider's own answer to a refresh may flag it: grant_checks.py)."""
+    arranged = credential_grant_check_soon(provider_id=provider_id, account_uid=hint.account_uid)
+    if arranged is None:
         return _row(provider_id, hint, IGNORED, "unknown_account")
-    connection_id = credential.connections.values_list("pk", flat=True).first()
-    ends = time.time() + GRANT_CHECK_COOLDOWN
-    if cache.add(f"tendon:grant-check:{credential.pk}", ends, timeout=GRANT_CHECK_COOLDOWN):
-        transaction.on_commit(lambda: _enqueue_grant_check(credential.pk))
-        return _row(provider_id, hint, ACCEPTED, "grant_check", connection_id)
-    ends = cache.get(f"tendon:grant-check:{credential.pk}") or ends
-    _, scheduled = Schedule.objects.get_or_create(
-        name=f"tendon: check grant {credential.pk} after an unlink notice",
-        defaults={
-            "func": GRANT_CHECK_TASK,
-            "args": repr((credential.pk,)),
-            "schedule_type": Schedule.ONCE,
-            "repeats": -1,  # django-q2 deletes it once it has run
-            "next_run": datetime.fromtimestamp(ends, tz=UTC),
-        },
-    )
-    reason = "grant_check_later" if scheduled else "coalesced"
+    reason, connection_id = arranged
     return _row(provider_id, hint, ACCEPTED, reason, connection_id)
-
-
-def _enqueue_grant_check(credential_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task(GRANT_CHECK_TASK, credential_id, group="push")
-
-
-def credential_check_grant(*, credential_id: int) -> str:
-    """Refreshes the grant to learn whether the provider still honours it: 'ok', 'flagged'
-    (the one token door flagged it and told the person), 'unknown' (provider failing) or
-    'gone' (not an active grant any more)."""
-    from connections.providers.base import ProviderError
-    from connections.services.tokens import NeedsReauthorization, credential_get_access_token
-
-    credential = Credential.objects.filter(
-        pk=credential_id, status=Credential.Status.ACTIVE
-    ).first()
-    if credential is None:
-        return "gone"
-    try:
-        credential_get_access_token(credential=credential, force_refresh=True)
-    except NeedsReauthorization:
-        return "flagged"
-    except ProviderError as error:
-        logger.warning(
-            "Checking credential %s after an unlink notice failed: %s", credential_id, error
-        )
-        return "unknown"
-    return "ok"
 
 
 def webhook_hints_prune(*, now: datetime | None = None) -> int:
