@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections.models import Connection, Credential, ImportRun, WebhookHint
-from connections.providers import PROVIDERS
+from connections.providers import PROVIDERS, ProviderSpec
 from connections.providers.push import DELETE, UNLINKED, Delivery, Hint
 from connections.services.grant_checks import credential_grant_check_soon
 from connections.services.push_limits import unsigned_run_allowed, unsigned_run_start
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 REREAD_MAX_AGE = timedelta(days=30)  # a hint never reaches further back than this
 MAX_ASKED = 10  # records a connection's next import asks for by key, at most
 LOG_RETENTION = timedelta(days=7)
+Span = tuple[datetime, datetime]  # when a record happened: start, end
 
 ACCEPTED, IGNORED, REFUSED = (
     WebhookHint.Outcome.ACCEPTED,
@@ -111,7 +112,7 @@ def _apply(provider_id: str, hint: Hint, *, verified: bool) -> list[WebhookHint]
     return rows
 
 
-def _hint(locked: Connection, hint: Hint, *, verified: bool, spec) -> str:
+def _hint(locked: Connection, hint: Hint, *, verified: bool, spec: ProviderSpec) -> str:
     """What a hint did to a live connection whose row we hold locked: queued (a run is claimed
     and enqueued), coalesced (a run holds the claim), paused or backing_off (the provider asked
     us to wait, or is failing: the hint waits for that run), due (the dispatcher takes it),
@@ -161,7 +162,9 @@ def _waiting(connection: Connection, *, now: datetime) -> str:
     return ""
 
 
-def _noted(connection: Connection, hint: Hint, *, verified: bool, now: datetime, span) -> list[str]:
+def _noted(
+    connection: Connection, hint: Hint, *, verified: bool, now: datetime, span: Span | None
+) -> list[str]:
     """What a hint tells the connection besides when to run: a verified one that the provider
     pushes and which interval to read again; an unsigned one only which of Tendon's own records
     to read again (`span`: the interval of the record the hint names, when Tendon holds it).
@@ -178,7 +181,7 @@ def _noted(connection: Connection, hint: Hint, *, verified: bool, now: datetime,
     return fields
 
 
-def _span(connection: Connection, hint: Hint) -> tuple[datetime, datetime] | None:
+def _span(connection: Connection, hint: Hint) -> Span | None:
     """When the record a hint names happened, if the hint names one and Tendon holds it."""
     if not hint.record_key:
         return None
@@ -190,7 +193,7 @@ def _span(connection: Connection, hint: Hint) -> tuple[datetime, datetime] | Non
     )
 
 
-def _asks(connection: Connection, hint: Hint, spec) -> bool:
+def _asks(connection: Connection, hint: Hint, spec: ProviderSpec) -> bool:
     """Whether the next import should ask the provider for the record a hint names (one Tendon
     does not hold, in a feed whose records the provider reads by key), and may: at most
     MAX_ASKED wait at once."""
@@ -214,7 +217,7 @@ def _running(connection: Connection) -> bool:
     return latest is None or latest != (connection.claim_token, ImportRun.Outcome.QUEUED)
 
 
-def _widen(connection: Connection, hint: Hint, *, now: datetime, span=None) -> bool:
+def _widen(connection: Connection, hint: Hint, *, now: datetime, span: Span | None = None) -> bool:
     """Asks the next run to read the hinted interval again when the ordinary import would not
     cover it (older than the cursor's overlap) or when data was deleted; True if it changed.
     A hint that names a record rather than an interval is placed by Tendon's copy (`span`)."""

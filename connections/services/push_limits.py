@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from connections.models import Connection
+from connections.providers.catalog import ProviderSpec
 from connections.services.pacing import window_bounds
 
 KEY = "tendon:push-unsigned:{provider}:{limit}:{window}:{start}"
@@ -43,7 +44,7 @@ def unsigned_run_start(*, connection: Connection, now: datetime) -> datetime:
     return max(now, connection.last_attempt_at + gap)
 
 
-def unsigned_run_allowed(*, spec, now: datetime) -> bool:
+def unsigned_run_allowed(*, spec: ProviderSpec, now: datetime) -> bool:
     """Whether unsigned hints may start one more import of the provider now; counts it if so."""
     limits = [("minute", settings.UNSIGNED_PUSH_RUNS_PER_MINUTE)] + [
         (budget.window, max(1, budget.limit // BUDGET_SHARE)) for budget in spec.app_call_budgets
