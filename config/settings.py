@@ -381,6 +381,12 @@ STRAVA_WEBHOOK_VERIFY_TOKEN = env.str("STRAVA_WEBHOOK_VERIFY_TOKEN", default="")
 STRAVA_WEBHOOK_SUBSCRIPTION_ID = env.str("STRAVA_WEBHOOK_SUBSCRIPTION_ID", default="")
 # A connection whose provider pushed a verified hint in the last 24 hours is polled this often.
 PUSH_RECONCILE_HOURS = env.int("PUSH_RECONCILE_HOURS", default=6)
+# Unsigned push (Strava, Withings) anyone could send: a connection imported less than this many
+# seconds ago imports again once they are up, however many come; and unsigned hints start at
+# most this many imports of one provider a minute, across every account (and at most a tenth
+# of each allowance the provider declares for the whole application).
+UNSIGNED_PUSH_GAP_SECONDS = env.int("UNSIGNED_PUSH_GAP_SECONDS", default=300)
+UNSIGNED_PUSH_RUNS_PER_MINUTE = env.int("UNSIGNED_PUSH_RUNS_PER_MINUTE", default=10)
 
 # django-q2: the queue is only a trigger; each connection's schedule lives in its own row.
 Q_BROKER_URL = env.str("Q_BROKER_URL", default="")

@@ -72,7 +72,8 @@ def task_queue_keeps_its_guarantees(app_configs, **kwargs) -> list[Error]:
 
 @register()
 def push_settings_are_usable(app_configs, **kwargs) -> list[Error]:
-    """WITHINGS_NOTIFY_ALLOWED_NETWORKS must be CIDRs, and the Google secret a whole header."""
+    """WITHINGS_NOTIFY_ALLOWED_NETWORKS must be CIDRs, the Google secret a whole header, and
+    the push limits numbers that make sense."""
     import ipaddress
 
     from django.conf import settings
@@ -100,4 +101,7 @@ def push_settings_are_usable(app_configs, **kwargs) -> list[Error]:
         )
     if settings.PUSH_RECONCILE_HOURS < 1:
         errors.append(Error("PUSH_RECONCILE_HOURS must be at least 1.", id="connections.E008"))
+    for name in ("UNSIGNED_PUSH_GAP_SECONDS", "UNSIGNED_PUSH_RUNS_PER_MINUTE"):
+        if getattr(settings, name) < 0:
+            errors.append(Error(f"{name} must be 0 or more.", id="connections.E010"))
     return errors

@@ -239,11 +239,23 @@ def unavailable(spec: ProviderSpec) -> str:
 # What a push did, in words for support staff (connections/services/push.py reasons).
 PUSH_REASONS = {
     "queued": "import started at once",
-    "coalesced": "an import was already under way and takes it in",
+    "coalesced": "work already on its way takes it in (an import under way, or a grant check due)",
     "due": "due now; the dispatcher starts it within a minute",
+    "deferred": (
+        "unsigned, and the connection was imported moments ago: it imports again once "
+        "UNSIGNED_PUSH_GAP_SECONDS are up, however many come"
+    ),
+    "unsigned_cap": (
+        "unsigned, and unsigned pushes already started their share of this provider's imports "
+        "for now; left to polling"
+    ),
     "paused": "waits: the provider asked us to slow down",
     "backing_off": "waits: the provider is failing; next try as scheduled",
     "grant_check": "said the person unlinked Tendon; checking the grant",
+    "grant_check_later": (
+        "said the person unlinked Tendon; the grant was checked minutes ago, so it is checked "
+        "again when those 5 minutes are up"
+    ),
     "unknown_account": "for an account no one connected here",
     "not_enabled": "for a connection that is off, removed or needs reconnecting",
     "no_feed": "for data Tendon does not import",

@@ -157,13 +157,18 @@ class Connection(models.Model):
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_until = models.DateTimeField(null=True, blank=True)
     # Push (DESIGN.md rule 5): the last verified hint, a hint that arrived while a run held the
-    # claim (the run hands over to an immediate follow-up), and an interval a hint asked to
-    # read again (deleted data, or data older than the cursor's overlap).
+    # claim (the run hands over to a follow-up from this moment on: at once for a signed hint,
+    # once the gap is up for an unsigned one), and an interval a hint asked to read again
+    # (deleted data, or data older than the cursor's overlap).
     last_push_at = models.DateTimeField("last verified push", null=True, blank=True)
     hint_pending_at = models.DateTimeField(null=True, blank=True, editable=False)
     reread_start = models.DateTimeField(null=True, blank=True, editable=False)
     reread_end = models.DateTimeField(null=True, blank=True, editable=False)
     reread_deletes = models.BooleanField(default=False, editable=False)
+    # Records a push named that Tendon does not hold, where the provider reads records by key
+    # (a Strava activity uploaded long after it started, behind every import window): the next
+    # import asks the provider for each one.
+    records_asked = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

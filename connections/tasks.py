@@ -3,9 +3,10 @@
 from connections.models import ImportRun
 from connections.services.batches import import_batch_execute
 from connections.services.expiry import credentials_warn_expiring
+from connections.services.grant_checks import credential_check_grant
 from connections.services.health import health_refresh
 from connections.services.imports import import_run_execute
-from connections.services.push import credential_check_grant, webhook_hints_prune
+from connections.services.push import webhook_hints_prune
 from connections.services.revocations import revocations_attempt_due
 from connections.services.scheduling import imports_dispatch_due
 from connections.services.subscriptions import (

@@ -281,22 +281,44 @@ def google_connect(http, google_app, oauth_start):
 
 
 def snapshot() -> dict:
-    """Every credential, connection and token, to prove a bad request changed nothing."""
+    """Every row a request could change by mistake, field by field (only `updated_at` is left
+    out): credentials and their tokens, connections with their schedule, claim and push state
+    (next_run_at, claimed_until, last_push_at, reread_*, hint_pending_at), import runs, the
+    timeline, revocations, records, scheduled tasks, and who holds which provider account.
+    Proves a refused or ignored request changed nothing; the push log (WebhookHint) is each
+    test's to check."""
     from allauth.socialaccount.models import SocialAccount
+    from django_q.models import Schedule
 
-    from connections.models import Connection, Credential
+    from connections import models as connections
+    from records import models as records
 
-    return {
-        "credentials": sorted(
-            (c.pk, c.user_id, c.status, c.access_token, c.refresh_token, tuple(c.scopes))
-            for c in Credential.objects.all()
-        ),
-        "connections": sorted(
-            (c.pk, c.user_id, c.credential_id, c.enabled, c.cursor)
-            for c in Connection.objects.all()
-        ),
-        "social_accounts": sorted(SocialAccount.objects.values_list("pk", "user_id", "uid")),
-    }
+    watched = [
+        connections.Credential,
+        connections.Connection,
+        connections.ImportRun,
+        connections.ConnectionEvent,
+        connections.Revocation,
+        connections.SetAsideRecord,
+        records.Activity,
+        records.SleepSession,
+        records.BodyMeasurement,
+        records.DailySummary,
+        records.DailyValue,
+        Schedule,
+    ]
+    rows = {model._meta.label: _rows(model) for model in watched}
+    # allauth stamps last_login on the account a refused connect names: bookkeeping, not a change.
+    rows["social_accounts"] = list(
+        SocialAccount.objects.order_by("pk").values_list("pk", "user_id", "provider", "uid")
+    )
+    return rows
+
+
+def _rows(model) -> list[tuple]:
+    """Each row of model as a tuple of its concrete fields (but `updated_at`), by pk."""
+    fields = [f.attname for f in model._meta.concrete_fields if f.name != "updated_at"]
+    return [tuple(row) for row in model.objects.order_by("pk").values_list(*fields)]
 
 
 @pytest.fixture

@@ -72,6 +72,10 @@ class ProviderSpec:
     # rather than once for the whole application (Google's subscriber).
     webhook: Callable[[Inbound], Delivery] | None = None
     push_subscriptions: bool = False
+    # Feeds whose records the client reads one by one by key (`fetch_record`): a push naming
+    # such a record that Tendon does not hold has the next import ask for it (a Strava activity
+    # uploaded long after it started lies behind every import window).
+    records_by_key: tuple[str, ...] = ()
     # Record kinds a feed writes, where a feed writes more than its own kind (a daily summary
     # that also gives the day's resting heart rate): deletions then cover every one of them.
     feed_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -22,12 +22,8 @@ from connections.messages import run_problem
 from connections.models import Connection, ConnectionEvent, Credential, ImportRun
 from connections.providers import PROVIDERS
 from connections.providers.base import (
-    AccessRejected,
-    ApiRetired,
     FeedPage,
-    GrantRevoked,
     NoAnswer,
-    PersonMustAct,
     ProviderError,
     RateLimited,
     ScopeMissing,
@@ -35,7 +31,6 @@ from connections.providers.base import (
 from connections.services.budgets import run_time_budget
 from connections.services.clients import provider_client
 from connections.services.events import event_record
-from connections.services.flags import credential_flag
 from connections.services.pacing import (
     Paused,
     app_budget_check,
@@ -44,13 +39,12 @@ from connections.services.pacing import (
     provider_pause,
 )
 from connections.services.push import connection_after_run
-from connections.services.reread import connection_reread
+from connections.services.reads import feed_page, record_page
+from connections.services.reread import connection_read_asked, connection_reread
 from connections.services.scheduling import import_interval
 from connections.services.set_aside import set_aside_record
 from connections.services.tokens import (
     NeedsReauthorization,
-    credential_get_access_token,
-    credential_token_rejected,
 )
 from records.services.upserts import records_upsert
 
@@ -217,6 +211,7 @@ def _import(
             break
         if time.monotonic() > deadline:
             return  # partial: the next run carries on from here
+    connection_read_asked(run=run, connection=connection, client=client, fetch=record_page)
     progress.finished = True
 
 
@@ -249,47 +244,6 @@ def _fetch(client, connection: Connection, *, just_read: bool) -> FeedPage:
         token=connection.chunk_token or None,
         just_read=just_read,
     )
-
-
-def feed_page(
-    client, connection: Connection, *, start, end, token, just_read: bool = False
-) -> FeedPage:
-    """A page of connection's feed in [start, end); a 401 gets one refresh before it counts
-    as permanent (where the provider issues no refresh token, the 401 is final). `just_read`:
-    the connection's credential was read moments ago, as the run started (JUST_READ)."""
-    credential = connection.credential
-    arguments = {"feed": connection.feed, "start": start, "end": end, "token": token}
-    try:
-        return client.fetch_feed(
-            access_token=credential_get_access_token(credential=credential, just_read=just_read),
-            **arguments,
-        )
-    except AccessRejected as rejected:
-        token = credential_token_rejected(credential=credential, error=rejected)
-        try:
-            return client.fetch_feed(access_token=token, **arguments)
-        except AccessRejected as error:
-            credential_flag(credential=credential, reason=f"{error} (after a refresh)")
-            raise NeedsReauthorization(str(error)) from error
-    except ApiRetired as error:
-        credential_flag(
-            credential=credential, reason=str(error), cause=Credential.FlagCause.RETIRED
-        )
-        raise NeedsReauthorization(str(error)) from error
-    except PersonMustAct as error:
-        # Not a dead grant: the provider waits for the person (its words say what to do).
-        credential_flag(
-            credential=credential,
-            reason=str(error),
-            cause=Credential.FlagCause.PERSON,
-            note=error.action,
-        )
-        raise NeedsReauthorization(str(error)) from error
-    except GrantRevoked as error:
-        if isinstance(error, NeedsReauthorization):
-            raise
-        credential_flag(credential=credential, reason=str(error))
-        raise NeedsReauthorization(str(error)) from error
 
 
 def _store_page(run: ImportRun, connection: Connection, page: FeedPage) -> None:

@@ -9,6 +9,12 @@ at most one run in progress and one queued behind it.
 
 Verified hints (signed by the provider) may also ask for an interval to be read again: data
 older than the import's overlap, or data deleted at the provider (connections/services/reread.py).
+Unsigned hints, which anyone could send, start no import of a connection imported moments ago
+(one follow-up once the gap is up, through `hint_pending_at` or `next_run_at`) and only so many
+of a provider's imports across its accounts (connections/services/push_limits.py). Any hint
+that names a record Tendon does not hold may have the next import ask the provider for it,
+where the provider reads records by key (`records_asked`). An unlink notice makes Tendon check
+the grant (connections/services/grant_checks.py).
 """
 
 from __future__ import annotations
@@ -17,22 +23,23 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from connections.models import Connection, Credential, ImportRun, WebhookHint
-from connections.providers import PROVIDERS
+from connections.providers import PROVIDERS, ProviderSpec
 from connections.providers.push import DELETE, UNLINKED, Delivery, Hint
+from connections.services.grant_checks import credential_grant_check_soon
+from connections.services.push_limits import unsigned_run_allowed, unsigned_run_start
 from connections.services.scheduling import connection_claim_now
 from records.selectors import record_span
 
 logger = logging.getLogger(__name__)
 
 REREAD_MAX_AGE = timedelta(days=30)  # a hint never reaches further back than this
-GRANT_CHECK_TASK = "connections.tasks.check_grant"
-GRANT_CHECK_COOLDOWN = 300  # seconds: one grant check per account at most this often
+MAX_ASKED = 10  # records a connection's next import asks for by key, at most
 LOG_RETENTION = timedelta(days=7)
+Span = tuple[datetime, datetime]  # when a record happened: start, end
 
 ACCEPTED, IGNORED, REFUSED = (
     WebhookHint.Outcome.ACCEPTED,
@@ -99,42 +106,104 @@ def _apply(provider_id: str, hint: Hint, *, verified: bool) -> list[WebhookHint]
             if spec.missing_permissions(connection.feed, connection.credential.scopes):
                 rows.append(_row(provider_id, hint, IGNORED, "permission_missing", connection.pk))
                 continue
-            reason = _hint(connection, hint, verified=verified)
-            rows.append(_row(provider_id, hint, ACCEPTED, reason, connection.pk))
+            reason = _hint(connection, hint, verified=verified, spec=spec)
+            outcome = IGNORED if reason == "unsigned_cap" else ACCEPTED
+            rows.append(_row(provider_id, hint, outcome, reason, connection.pk))
     return rows
 
 
-def _hint(locked: Connection, hint: Hint, *, verified: bool) -> str:
+def _hint(locked: Connection, hint: Hint, *, verified: bool, spec: ProviderSpec) -> str:
     """What a hint did to a live connection whose row we hold locked: queued (a run is claimed
     and enqueued), coalesced (a run holds the claim), paused or backing_off (the provider asked
-    us to wait, or is failing: the hint waits for that run), or due (the dispatcher takes it)."""
+    us to wait, or is failing: the hint waits for that run), due (the dispatcher takes it),
+    deferred (unsigned, and the connection was imported moments ago: one import once the gap
+    is up) or unsigned_cap (unsigned hints started enough imports of the provider for now:
+    nothing changes, polling finds the data). Limits on unsigned hints: push_limits.py."""
     now = timezone.now()  # read under the lock: after any run start that held it
-    fields = []
-    if verified:
-        locked.last_push_at = now
-        fields.append("last_push_at")
-        if _widen(locked, hint, now=now):
-            fields += ["reread_start", "reread_end", "reread_deletes"]
-    elif hint.record_key and _widen_to_record(locked, hint, now=now):
-        fields += ["reread_start", "reread_end", "reread_deletes"]
-    if locked.claimed_until and locked.claimed_until > now:
-        if _running(locked):
-            locked.hint_pending_at = now  # the run hands over when it finishes
-            fields.append("hint_pending_at")
+    start_at = now if verified else unsigned_run_start(connection=locked, now=now)
+    claimed = bool(locked.claimed_until and locked.claimed_until > now)
+    waiting = "" if claimed else _waiting(locked, now=now)
+    if claimed:  # a run under way hands over to one follow-up when it finishes
+        pending = locked.hint_pending_at
+        sooner = _running(locked) and (pending is None or start_at < pending)
+    else:
+        sooner = not waiting and (
+            start_at <= now or locked.next_run_at is None or start_at < locked.next_run_at
+        )
+    span = _span(locked, hint)
+    asking = span is None and _asks(locked, hint, spec)
+    if (sooner or asking) and not verified and not unsigned_run_allowed(spec=spec, now=now):
+        return "unsigned_cap"
+    fields = _noted(locked, hint, verified=verified, now=now, span=span)
+    if asking:  # the next import asks the provider for it (reread.py: connection_read_asked)
+        locked.records_asked = [*locked.records_asked, hint.record_key]
+        fields.append("records_asked")
+    if claimed or waiting or start_at > now:
+        if sooner:
+            field = "hint_pending_at" if claimed else "next_run_at"
+            setattr(locked, field, start_at)
+            fields.append(field)
         if fields:
             locked.save(update_fields=fields)
-        return "coalesced"
-    if locked.paused_until and locked.paused_until > now:
-        locked.save(update_fields=fields)
-        return "paused"
-    if locked.consecutive_failures and locked.next_run_at and locked.next_run_at > now:
-        locked.save(update_fields=fields)
-        return "backing_off"
+        return "coalesced" if claimed else waiting or "deferred"
     locked.next_run_at = now
     locked.hint_pending_at = None
     locked.save(update_fields=[*fields, "next_run_at", "hint_pending_at"])
     run = connection_claim_now(connection=locked, now=now)
     return "queued" if run else "due"
+
+
+def _waiting(connection: Connection, *, now: datetime) -> str:
+    """Why a connection waits whatever a hint says ('paused', 'backing_off'), or ''."""
+    if connection.paused_until and connection.paused_until > now:
+        return "paused"
+    if connection.consecutive_failures and connection.next_run_at and connection.next_run_at > now:
+        return "backing_off"
+    return ""
+
+
+def _noted(
+    connection: Connection, hint: Hint, *, verified: bool, now: datetime, span: Span | None
+) -> list[str]:
+    """What a hint tells the connection besides when to run: a verified one that the provider
+    pushes and which interval to read again; an unsigned one only which of Tendon's own records
+    to read again (`span`: the interval of the record the hint names, when Tendon holds it).
+    Safe without a signature: that interval comes from Tendon's data, and whatever is stored
+    or deleted from the provider's own answer, never from the push. Returns the fields changed."""
+    fields = []
+    if verified:
+        connection.last_push_at = now
+        fields.append("last_push_at")
+    else:  # never an interval the push itself gives
+        hint = replace(hint, start=span[0], end=span[1]) if span else None
+    if hint and _widen(connection, hint, now=now, span=span):
+        fields += ["reread_start", "reread_end", "reread_deletes"]
+    return fields
+
+
+def _span(connection: Connection, hint: Hint) -> Span | None:
+    """When the record a hint names happened, if the hint names one and Tendon holds it."""
+    if not hint.record_key:
+        return None
+    return record_span(
+        user_id=connection.user_id,
+        provider=connection.provider,
+        account_uid=connection.account_uid,
+        key=hint.record_key,
+    )
+
+
+def _asks(connection: Connection, hint: Hint, spec: ProviderSpec) -> bool:
+    """Whether the next import should ask the provider for the record a hint names (one Tendon
+    does not hold, in a feed whose records the provider reads by key), and may: at most
+    MAX_ASKED wait at once."""
+    return (
+        bool(hint.record_key)
+        and hint.operation != DELETE
+        and connection.feed in spec.records_by_key
+        and hint.record_key not in connection.records_asked
+        and len(connection.records_asked) < MAX_ASKED
+    )
 
 
 def _running(connection: Connection) -> bool:
@@ -148,21 +217,15 @@ def _running(connection: Connection) -> bool:
     return latest is None or latest != (connection.claim_token, ImportRun.Outcome.QUEUED)
 
 
-def _widen(connection: Connection, hint: Hint, *, now: datetime) -> bool:
+def _widen(connection: Connection, hint: Hint, *, now: datetime, span: Span | None = None) -> bool:
     """Asks the next run to read the hinted interval again when the ordinary import would not
-    cover it (older than the cursor's overlap) or when data was deleted; True if it changed."""
+    cover it (older than the cursor's overlap) or when data was deleted; True if it changed.
+    A hint that names a record rather than an interval is placed by Tendon's copy (`span`)."""
     from connections.services.imports import OVERLAP  # imports calls this module
 
     hinted_start, hinted_end = hint.start, hint.end
-    if hinted_start is None and hint.record_key:
-        span = record_span(
-            user_id=connection.user_id,
-            provider=connection.provider,
-            account_uid=connection.account_uid,
-            key=hint.record_key,
-        )
-        if span is not None:
-            hinted_start, hinted_end = span
+    if hinted_start is None and span is not None:
+        hinted_start, hinted_end = span
     if hinted_start is None:
         return False
     start = max(hinted_start, now - REREAD_MAX_AGE)
@@ -179,23 +242,6 @@ def _widen(connection: Connection, hint: Hint, *, now: datetime) -> bool:
     return before != (connection.reread_start, connection.reread_end, connection.reread_deletes)
 
 
-def _widen_to_record(connection: Connection, hint: Hint, *, now: datetime) -> bool:
-    """For a hint that names one record rather than an interval (Strava's activity events):
-    the interval of Tendon's own copy of that record is read again, and on a deletion the copy
-    goes if the provider no longer returns it. Safe without a signature: the interval comes
-    from Tendon's data and whatever is stored or deleted from the provider's own answer, never
-    from the push. True if the row changed."""
-    span = record_span(
-        user_id=connection.user_id,
-        provider=connection.provider,
-        account_uid=connection.account_uid,
-        key=hint.record_key,
-    )
-    if span is None:
-        return False  # not a record Tendon holds: the ordinary import finds what is new
-    return _widen(connection, replace(hint, start=span[0], end=span[1]), now=now)
-
-
 def connection_after_run(*, run: ImportRun) -> ImportRun | None:
     """The immediate follow-up of a run during which a hint arrived, or None.
 
@@ -209,7 +255,7 @@ def connection_after_run(*, run: ImportRun) -> ImportRun | None:
         if locked is None or locked.hint_pending_at is None:
             return None  # deleted with its account meanwhile, or nothing came during the run
         now = timezone.now()
-        locked.hint_pending_at = None
+        follow_at, locked.hint_pending_at = locked.hint_pending_at, None
         follow = (
             run.outcome == ImportRun.Outcome.OK
             and locked.enabled
@@ -219,58 +265,21 @@ def connection_after_run(*, run: ImportRun) -> ImportRun | None:
         if not follow:
             locked.save(update_fields=["hint_pending_at"])
             return None
-        locked.next_run_at = now
+        locked.next_run_at = max(now, follow_at)  # an unsigned hint's follow-up: after the gap
         locked.save(update_fields=["hint_pending_at", "next_run_at"])
+        if follow_at > now:
+            return None  # the dispatcher starts it then
         return connection_claim_now(connection=locked, now=now)
 
 
 def _unlinked(provider_id: str, hint: Hint) -> WebhookHint:
     """The person says they unlinked Tendon at the provider: check the grant (unverified, so
-    only the provider's own answer to a refresh may flag it)."""
-    credential = (
-        Credential.objects.filter(
-            provider=provider_id, account_uid=hint.account_uid, status=Credential.Status.ACTIVE
-        )
-        .only("pk")
-        .first()
-    )
-    if credential is None:
+    only the provider's own answer to a refresh may flag it: grant_checks.py)."""
+    arranged = credential_grant_check_soon(provider_id=provider_id, account_uid=hint.account_uid)
+    if arranged is None:
         return _row(provider_id, hint, IGNORED, "unknown_account")
-    connection_id = credential.connections.values_list("pk", flat=True).first()
-    if cache.add(f"tendon:grant-check:{credential.pk}", 1, timeout=GRANT_CHECK_COOLDOWN):
-        transaction.on_commit(lambda: _enqueue_grant_check(credential.pk))
-        return _row(provider_id, hint, ACCEPTED, "grant_check", connection_id)
-    return _row(provider_id, hint, ACCEPTED, "coalesced", connection_id)
-
-
-def _enqueue_grant_check(credential_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task(GRANT_CHECK_TASK, credential_id, group="push")
-
-
-def credential_check_grant(*, credential_id: int) -> str:
-    """Refreshes the grant to learn whether the provider still honours it: 'ok', 'flagged'
-    (the one token door flagged it and told the person), 'unknown' (provider failing) or
-    'gone' (not an active grant any more)."""
-    from connections.providers.base import ProviderError
-    from connections.services.tokens import NeedsReauthorization, credential_get_access_token
-
-    credential = Credential.objects.filter(
-        pk=credential_id, status=Credential.Status.ACTIVE
-    ).first()
-    if credential is None:
-        return "gone"
-    try:
-        credential_get_access_token(credential=credential, force_refresh=True)
-    except NeedsReauthorization:
-        return "flagged"
-    except ProviderError as error:
-        logger.warning(
-            "Checking credential %s after an unlink notice failed: %s", credential_id, error
-        )
-        return "unknown"
-    return "ok"
+    reason, connection_id = arranged
+    return _row(provider_id, hint, ACCEPTED, reason, connection_id)
 
 
 def webhook_hints_prune(*, now: datetime | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Reading again an interval a verified push named, inside the ordinary import run.
+"""Reading again what a push named, inside the ordinary import run.
 
 A hint may name data older than the import's overlap window, or data deleted at the provider.
 The run reads that interval again first (with a day's margin either side: some providers filter
@@ -6,10 +6,16 @@ by civil time, so the margin makes sure every record of the interval is seen), u
 provider returns and, for deletions, deletes for this connection only the records in the
 interval that the provider no longer returns. Nothing is deleted unless every page was read,
 each of its records readable.
+
+A hint may also name one record Tendon does not hold (`Connection.records_asked`), where the
+provider reads records by key: once the run's windows are read, it asks the provider for each
+one they did not bring (a Strava activity uploaded long after it started), and stores what the
+provider gives as the account's own, never anything from the push itself.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -18,11 +24,15 @@ from django.utils import timezone
 
 from connections.models import Connection, ConnectionEvent, ImportRun
 from connections.providers import PROVIDERS
-from connections.providers.base import FeedPage, PageGuard
+from connections.providers.base import BadResponse, FeedPage, PageGuard, ProviderRefused
 from connections.services.events import event_record
+from connections.services.pacing import app_budget_check, app_budget_spend
 from connections.services.set_aside import set_aside_record
+from records.selectors import record_span
 from records.services.deletions import records_delete_missing
 from records.services.upserts import records_upsert
+
+logger = logging.getLogger(__name__)
 
 MAX_PAGES = 200  # per window, as for an ordinary import
 MARGIN = timedelta(days=1)
@@ -37,6 +47,7 @@ FEED_KINDS = {
 }
 
 Fetch = Callable[..., FeedPage]  # (client, connection, *, start, end, token) -> FeedPage
+FetchRecord = Callable[..., FeedPage]  # (client, connection, *, key) -> FeedPage
 
 
 def connection_reread(*, run: ImportRun, connection: Connection, client, fetch: Fetch) -> int:
@@ -99,6 +110,50 @@ def connection_reread(*, run: ImportRun, connection: Connection, client, fetch: 
     connection.reread_start = connection.reread_end = None
     connection.reread_deletes = False
     return deleted
+
+
+def connection_read_asked(
+    *, run: ImportRun, connection: Connection, client, fetch: FetchRecord
+) -> None:
+    """Asks the provider for each record a push named that the run's windows did not bring,
+    stores what it gives, and forgets the keys read. A key the provider answers with something
+    unreadable or refuses is forgotten too (a forged id must not fail every run); otherwise
+    raises as an import's fetch does, and the keys not yet read stay asked for."""
+    keys = list(connection.records_asked)
+    if not keys:
+        return
+    spec = PROVIDERS[connection.provider]
+    owner = {
+        "user_id": connection.user_id,
+        "provider": connection.provider,
+        "account_uid": connection.account_uid,
+    }
+    read: list[str] = []
+    try:
+        for key in keys:
+            if record_span(**owner, key=key) is None:  # else a window brought it: no request
+                app_budget_check(spec)
+                try:
+                    page = fetch(client, connection, key=key)
+                except (BadResponse, ProviderRefused) as error:
+                    logger.warning("Connection %s: an asked record: %s", connection.pk, error)
+                    page = FeedPage(records=[], next_token=None, api_calls=1)
+                app_budget_spend(spec, page.api_calls)
+                _store(run, connection, page)
+            read.append(key)
+    finally:
+        _forget_asked(connection, read)
+
+
+def _forget_asked(connection: Connection, read: list[str]) -> None:
+    """Drops the keys read from the row; keys a push asked for meanwhile stay."""
+    if not read:
+        return
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
+        locked.records_asked = [k for k in locked.records_asked if k not in read]
+        locked.save(update_fields=["records_asked"])
+    connection.records_asked = locked.records_asked
 
 
 def _store(run: ImportRun, connection: Connection, page: FeedPage) -> None:

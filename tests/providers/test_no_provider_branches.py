@@ -32,7 +32,23 @@ def _outside(provider: str):
                 yield relative, path
 
 
-@pytest.mark.parametrize("provider", ["polar", "strava"])
+# Every provider package, the demo's included: a provider added later is checked without a
+# change here (its package is its name, as its registry id is).
+PACKAGES = sorted(
+    path.parent.name for path in (ROOT / "connections" / "providers").glob("*/__init__.py")
+)
+
+
+def test_every_provider_in_the_registry_is_checked():
+    from connections.providers import PROVIDERS
+
+    assert set(PROVIDERS) <= set(PACKAGES)
+    assert {"google_health", "withings", "oura", "whoop", "polar", "strava", "demo"} <= set(
+        PACKAGES
+    )
+
+
+@pytest.mark.parametrize("provider", PACKAGES)
 def test_no_code_outside_its_package_names_the_provider(provider):
     quoted = re.compile(rf"""["']{provider}["']""")
     naming = []

@@ -201,6 +201,27 @@ class StravaClient(OAuth2TokenClient):
         )
 
     @method_decorator(sensitive_variables())
+    def fetch_record(self, *, access_token: str, feed: str, key: str, account_uid: str) -> FeedPage:
+        """The athlete's activity with this id, read by itself (the list reaches it only by
+        its start time, and an activity uploaded late started long before any window):
+        nothing when Strava has no such activity for this athlete (404) or gives one that is
+        someone else's. Its detailed view carries calories, which the list does not."""
+        if feed != "activities" or not key.isdigit():
+            return FeedPage(records=[], next_token=None, api_calls=0)
+        path = f"/v3/activities/{key}"
+        # Reference: https://developers.strava.com/docs/reference/#api-Activities-getActivityById
+        # ("Returns the given activity that is owned by the authenticated athlete").
+        response = self.request("GET", path, access_token=access_token)
+        if response.status_code == 404:
+            return FeedPage(records=[], next_token=None, api_calls=1)
+        item = self.checked(response, "/v3/activities/{id}")
+        athlete = item.get("athlete") if isinstance(item, dict) else None
+        if not isinstance(athlete, dict) or str(athlete.get("id")) != account_uid:
+            return FeedPage(records=[], next_token=None, api_calls=1)
+        record = normalise.read(self.name, normalise.detailed_activity, item)
+        return FeedPage(records=[record], next_token=None, api_calls=1)
+
+    @method_decorator(sensitive_variables())
     def revoke(self, *, access_token: str, refresh_token: str, account_uid: str) -> None:
         """Ends the grant at Strava (every token of it). oauth/deauthorize takes the access
         token, which may have expired (six hours): then one refresh first. The replacement,

@@ -84,6 +84,29 @@ def activity(item: dict) -> RecordData:
     )
 
 
+# What a detailed activity adds to the list's summary that Tendon has no use for and would
+# only make the stored payload large: efforts, splits, laps, photos, the full-resolution route.
+DETAIL_ONLY = (
+    "segment_efforts",
+    "best_efforts",
+    "splits_metric",
+    "splits_standard",
+    "laps",
+    "photos",
+    "similar_activities",
+    "embed_token",
+)
+
+
+def detailed_activity(item: dict) -> RecordData:
+    """One activity from its detailed view (GET /activities/{id}): read as the list's summary
+    is, with the calories only this view gives; the payload kept without the bulky details."""
+    summary = {k: v for k, v in item.items() if k not in DETAIL_ONLY}
+    if isinstance(item.get("map"), dict):
+        summary["map"] = {k: v for k, v in item["map"].items() if k != "polyline"}
+    return activity(summary)
+
+
 def athlete_weight(item: dict) -> RecordData | None:
     """The weight the athlete keeps on Strava (kg), dated by the profile's last change; None
     when they keep none. Strava keeps no history: each change seen becomes one measurement."""

@@ -24,4 +24,5 @@ SPEC = ProviderSpec(
     app_call_budgets=(CallBudget(100, "quarter_hour"), CallBudget(1000, "day")),
     max_concurrent_imports=5,
     webhook=webhook.read,
+    records_by_key=("activities",),
 )

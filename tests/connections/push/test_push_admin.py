@@ -101,3 +101,13 @@ def test_the_google_secret_must_be_a_whole_authorization_header(settings):
     settings.GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION = "9f3c-no-scheme"
 
     assert [e.id for e in push_settings_are_usable(None)] == ["connections.E007"]
+
+
+@pytest.mark.parametrize("name", ["UNSIGNED_PUSH_GAP_SECONDS", "UNSIGNED_PUSH_RUNS_PER_MINUTE"])
+def test_a_negative_limit_on_unsigned_push_stops_the_portal(settings, name):
+    from connections.checks import push_settings_are_usable
+
+    setattr(settings, name, -1)
+
+    (error,) = push_settings_are_usable(None)
+    assert error.id == "connections.E010" and name in error.msg

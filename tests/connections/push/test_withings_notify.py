@@ -230,6 +230,37 @@ def test_a_flood_for_one_userid_is_dropped_past_the_rate_limit(
     assert ImportRun.objects.count() == 1
 
 
+def test_forged_notifies_for_one_userid_start_one_import_until_the_gap_has_passed(
+    settings, withings_connected, webhook_post, http, run_tasks
+):
+    settings.UNSIGNED_PUSH_GAP_SECONDS = 300
+    http.add("POST", NOTIFY, json={"status": 0, "body": {}})
+    http.add(
+        "POST", WITHINGS["api_url"] + "/measure", json=fixture_json("withings", "getmeas_last")
+    )
+    http.add(
+        "POST", WITHINGS["api_url"] + "/v2/measure", json=fixture_json("withings", "getactivity")
+    )
+    run_tasks()  # the subscriptions and the first imports
+    body = withings_connected["body"]
+    Connection.objects.filter(pk=body.pk).update(
+        last_attempt_at=timezone.now() - timedelta(hours=1)
+    )
+    earlier = set(ImportRun.objects.filter(connection=body).values_list("pk", flat=True))
+    answers = []
+    for _ in range(10):  # each one after the import before it finished, as an abuser would
+        answers.append(_post(webhook_post, "userid=363&appli=1").status_code)
+        run_tasks()
+
+    assert answers == [200] * 10
+    (run,) = ImportRun.objects.filter(connection=body).exclude(pk__in=earlier)
+    assert run.outcome == ImportRun.Outcome.OK
+    reasons = list(WebhookHint.objects.order_by("pk").values_list("reason", flat=True))
+    assert reasons == ["queued"] + ["deferred"] * 9
+    after = Connection.objects.get(pk=body.pk)
+    assert after.next_run_at == run.started_at + timedelta(seconds=300)
+
+
 def test_a_malformed_notification_is_refused(withings_connected, webhook_post):
     before = snapshot()
 

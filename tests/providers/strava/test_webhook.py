@@ -15,13 +15,15 @@ from django.utils import timezone
 
 from connections.models import Connection, ConnectionEvent, Credential, ImportRun, WebhookHint
 from records.models import Activity
-from tests.conftest import STRAVA, fixture_json, query_of, snapshot
-from tests.providers.strava.conftest import API
+from tests.conftest import STRAVA, fixture_json, page_text, query_of, snapshot
+from tests.providers.strava.conftest import API, calls_to
 
 pytestmark = pytest.mark.django_db
 VERIFY_TOKEN = "STRAVA"  # the value in Strava's own example
 ACTIVITIES = API + "/athlete/activities"
 SUBSCRIPTIONS = API + "/push_subscriptions"
+LATE = "154504250376825"  # the activity event_activity_create.json announces
+LATE_URL = f"{API}/activities/{LATE}"
 
 
 @pytest.fixture
@@ -119,13 +121,17 @@ def _strava_lists(http, activities: list[dict]) -> None:
 
 @pytest.fixture
 def three_old_runs(strava_connected, run_import, http):
-    """Three runs from five days ago, imported; the cursor is now (past the overlap)."""
+    """Three runs from five days ago, imported an hour ago; the cursor is then (past the
+    overlap). Pushes that come now start an import at once (none ran moments ago)."""
     day = (timezone.now() - timedelta(days=5)).replace(hour=7, minute=0, second=0, microsecond=0)
     runs = [_activity(n, day + timedelta(hours=n)) for n in (1, 2, 3)]
     _strava_lists(http, runs)
     run_import(strava_connected["activities"])
     assert Activity.objects.count() == 3
     http.remove("GET", ACTIVITIES)
+    Connection.objects.filter(pk=strava_connected["activities"].pk).update(
+        last_attempt_at=timezone.now() - timedelta(hours=1)
+    )
     return runs
 
 
@@ -199,6 +205,51 @@ def test_a_forged_deauthorization_leaves_a_live_grant_alone(
     assert mailoutbox == []
 
 
+def _cooldown_passes(monkeypatch, seconds: int) -> None:
+    """The clock moves on and django-q2's scheduler (part of every qcluster) looks for due
+    schedules, as it does every few seconds."""
+    from django_q import scheduler
+    from django_q.brokers import get_broker
+
+    now, shift = timezone.now, timedelta(seconds=seconds)
+    monkeypatch.setattr(timezone, "now", lambda: now() + shift)
+    # A worker closes stale database connections first; the test's own must stay open.
+    monkeypatch.setattr(scheduler, "close_old_django_connections", lambda: None)
+    scheduler.scheduler(broker=get_broker())
+
+
+def test_a_revocation_after_a_forged_one_is_checked_when_the_cooldown_ends(
+    strava_connected, strava_push, http, run_tasks, mailoutbox, monkeypatch
+):
+    from tests.providers.strava.conftest import token_reply
+
+    http.add("POST", STRAVA["token_url"], json=token_reply("token_refreshed_unchanged"))
+    strava_push(_event("event_athlete_deauthorize"))  # forged: the grant holds
+    run_tasks()
+    assert Credential.objects.get().status == Credential.Status.ACTIVE
+    # Minutes later the athlete really revokes Tendon, inside the forged one's cooldown.
+    http.replace(
+        "POST",
+        STRAVA["token_url"],
+        status=400,
+        json=fixture_json("strava", "error_invalid_refresh_token"),
+    )
+    answers = [strava_push(_event("event_athlete_deauthorize")).status_code for _ in range(3)]
+    run_tasks()
+    assert Credential.objects.get().status == Credential.Status.ACTIVE  # not yet: cooldown
+    refreshes = len(calls_to(http, STRAVA["token_url"], "POST"))
+
+    _cooldown_passes(monkeypatch, 301)
+    run_tasks()
+
+    assert answers == [200] * 3
+    assert Credential.objects.get().status == Credential.Status.NEEDS_REAUTH
+    assert [m.subject for m in mailoutbox] == ["Reconnect Strava to keep your data flowing"]
+    assert len(calls_to(http, STRAVA["token_url"], "POST")) == refreshes + 1  # one check
+    reasons = list(WebhookHint.objects.order_by("pk").values_list("reason", flat=True))
+    assert reasons == ["grant_check", "grant_check_later", "coalesced", "coalesced"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "reason"),
     [
@@ -252,6 +303,136 @@ def test_a_flood_for_one_athlete_is_cut_short(strava_connected, strava_push, mon
     reasons = list(WebhookHint.objects.values_list("reason", flat=True))
     assert reasons.count("rate_limited") == 5
     assert ImportRun.objects.count() <= 2  # one run, and at most one follow-up
+
+
+def test_forged_creates_for_one_athlete_start_one_import_until_the_gap_has_passed(
+    settings, strava_connected, strava_push, http, run_tasks, monkeypatch
+):
+    settings.UNSIGNED_PUSH_GAP_SECONDS = 300
+    _strava_lists(http, [])
+    http.add("GET", LATE_URL, status=404)  # no such activity: forged
+    activities = strava_connected["activities"]
+    answers = []
+    for _ in range(10):  # each one after the import before it finished, as an abuser would
+        answers.append(strava_push(_event("event_activity_create")).status_code)
+        run_tasks()
+
+    assert answers == [200] * 10
+    (run,) = ImportRun.objects.filter(connection=activities)
+    reasons = list(WebhookHint.objects.order_by("pk").values_list("reason", flat=True))
+    assert reasons == ["queued"] + ["deferred"] * 9
+    # What the admin's connection page shows: the next import, once the gap has passed.
+    after = Connection.objects.get(pk=activities.pk)
+    assert after.next_run_at == run.started_at + timedelta(seconds=300)
+
+    _cooldown_passes(monkeypatch, 301)
+    from connections.services.scheduling import imports_dispatch_due
+
+    imports_dispatch_due()
+    run_tasks()
+
+    assert ImportRun.objects.filter(connection=activities).count() == 2  # one follow-up in all
+
+
+def test_forged_events_during_an_import_leave_one_follow_up_after_the_gap(
+    settings, strava_connected, strava_push, http, run_tasks
+):
+    settings.UNSIGNED_PUSH_GAP_SECONDS = 300
+    during: list[int] = []
+
+    def activities(request):
+        if not during:  # more events while the first one's import runs
+            during.extend(
+                strava_push(_event("event_activity_create")).status_code for _ in range(5)
+            )
+        return 200, {}, "[]"
+
+    http.add_callback("GET", ACTIVITIES, callback=activities)
+    http.add("GET", LATE_URL, status=404)  # no such activity: forged
+    strava_push(_event("event_activity_create"))
+    run_tasks()
+
+    assert during == [200] * 5
+    (run,) = ImportRun.objects.filter(connection=strava_connected["activities"])
+    assert run.outcome == ImportRun.Outcome.OK
+    after = Connection.objects.get(pk=strava_connected["activities"].pk)
+    assert after.next_run_at == run.started_at + timedelta(seconds=300)  # not at once
+    assert after.hint_pending_at is None
+    reasons = list(WebhookHint.objects.order_by("pk").values_list("reason", flat=True))
+    assert reasons == ["queued"] + ["coalesced"] * 5
+
+
+# Activities uploaded long after they started ----------------------------------------------
+
+
+@pytest.fixture
+def imported_an_hour_ago(strava_connected, run_import, http):
+    """The athlete's activities imported (none yet) an hour ago: the cursor is then."""
+    _strava_lists(http, [])
+    run_import(strava_connected["activities"])
+    Connection.objects.filter(pk=strava_connected["activities"].pk).update(
+        last_attempt_at=timezone.now() - timedelta(hours=1)
+    )
+    return strava_connected["activities"]
+
+
+@pytest.mark.parametrize("started_days_ago", [None, 10])  # the fixture's September, or 10 days
+def test_an_activity_uploaded_long_after_it_started_is_read_from_strava_by_its_id(
+    logged_in, imported_an_hour_ago, strava_push, http, run_tasks, started_days_ago
+):
+    detail = fixture_json("strava", "activity_detail_uploaded_late")
+    if started_days_ago:
+        start = timezone.now() - timedelta(days=started_days_ago)
+        detail["start_date"] = f"{start:%Y-%m-%dT%H:%M:%SZ}"
+    http.add("GET", LATE_URL, json=detail)
+
+    assert strava_push(_event("event_activity_create")).status_code == 200
+    run_tasks()
+
+    late = Activity.objects.get(key=LATE)
+    assert (late.name, late.distance_m, late.calories) == ("Lakeside long run", 21097.5, 1402.0)
+    assert f"{late.start:%Y-%m-%dT%H:%M:%SZ}" == detail["start_date"]
+    assert "Lakeside long run" in page_text(logged_in.get("/data/"))
+    assert len(calls_to(http, LATE_URL)) == 1  # from Strava's API, never from the event
+    assert Activity.objects.count() == 1
+    after = Connection.objects.get(pk=imported_an_hour_ago.pk)
+    assert after.records_asked == []  # read: not asked again
+
+
+def test_a_new_activity_the_import_finds_anyway_costs_no_request_by_id(
+    imported_an_hour_ago, strava_push, http, run_tasks
+):
+    http.remove("GET", ACTIVITIES)
+    recent = _activity(int(LATE), timezone.now() - timedelta(hours=2))
+    _strava_lists(http, [recent])
+
+    strava_push(_event("event_activity_create"))
+    run_tasks()
+
+    assert Activity.objects.get(key=LATE).name == f"Run {LATE}"
+    assert calls_to(http, LATE_URL) == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 404},  # deleted since, or no activity of this athlete's
+        {"json": {**fixture_json("strava", "activity_detail_uploaded_late"), "athlete": {"id": 1}}},
+    ],
+    ids=["not-found", "another-athletes"],
+)
+def test_a_forged_create_stores_nothing_strava_does_not_give_as_the_athletes_own(
+    imported_an_hour_ago, strava_push, http, run_tasks, answer
+):
+    http.add("GET", LATE_URL, **answer)
+
+    strava_push(_event("event_activity_create"))
+    run_tasks()
+
+    assert not Activity.objects.exists()
+    run = ImportRun.objects.filter(connection=imported_an_hour_ago).latest("pk")
+    assert run.outcome == ImportRun.Outcome.OK
+    assert Connection.objects.get(pk=imported_an_hour_ago.pk).records_asked == []
 
 
 # manage.py strava_webhook ----------------------------------------------------------------
