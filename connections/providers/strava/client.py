@@ -218,8 +218,14 @@ class StravaClient(OAuth2TokenClient):
         athlete = item.get("athlete") if isinstance(item, dict) else None
         if not isinstance(athlete, dict) or str(athlete.get("id")) != account_uid:
             return FeedPage(records=[], next_token=None, api_calls=1)
-        record = normalise.read(self.name, normalise.detailed_activity, item)
-        return FeedPage(records=[record], next_token=None, api_calls=1)
+        reading = RecordReader(kind="activity")
+        record = reading.one(normalise.detailed_activity, item, raw=item)
+        return FeedPage(
+            records=[record] if record else [],
+            next_token=None,
+            api_calls=1,
+            unreadable=reading.unreadable,
+        )
 
     @method_decorator(sensitive_variables())
     def revoke(self, *, access_token: str, refresh_token: str, account_uid: str) -> None:
