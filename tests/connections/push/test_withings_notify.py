@@ -234,6 +234,7 @@ def test_forged_notifies_for_one_userid_start_one_import_until_the_gap_has_passe
     settings, withings_connected, webhook_post, http, run_tasks
 ):
     settings.UNSIGNED_PUSH_GAP_SECONDS = 300
+    settings.IMPORT_CONCURRENCY = 1  # imports on this thread, inside the test's transaction
     http.add("POST", NOTIFY, json={"status": 0, "body": {}})
     http.add(
         "POST", WITHINGS["api_url"] + "/measure", json=fixture_json("withings", "getmeas_last")
