@@ -101,7 +101,7 @@ def fill_connections_sql(people: int, *, feeds: tuple[str, ...], runs: int) -> N
         """INSERT INTO connections_connection (provider, feed, account_uid, enabled, cursor,
                next_run_at, last_success_at, last_error_code, last_error_message,
                failing_since, consecutive_failures, failure_days, chunk_token, created_at,
-               updated_at, user_id, credential_id, reread_deletes)
+               updated_at, user_id, credential_id, reread_deletes, records_asked)
            SELECT c.provider, f.feed, c.account_uid,
                NOT (f.feed = 'body' AND c.user_id %% 17 = 0),
                now() - interval '1 hour', now() + interval '1 hour', now() - interval '1 hour',
@@ -112,7 +112,7 @@ def fill_connections_sql(people: int, *, feeds: tuple[str, ...], runs: int) -> N
                     ELSE '' END,
                CASE WHEN (c.id + f.n) %% 200 = 0 THEN now() - interval '5 days'
                     WHEN (c.id + f.n) %% 50 = 0 THEN now() - interval '2 hours' END,
-               0, 0, '', now(), now(), c.user_id, c.id, false
+               0, 0, '', now(), now(), c.user_id, c.id, false, '[]'::jsonb
            FROM connections_credential AS c
            CROSS JOIN unnest(%(feeds)s::text[]) WITH ORDINALITY AS f(feed, n)""",
         """INSERT INTO connections_importrun (claim_token, outcome, queued_at, started_at,
