@@ -115,11 +115,11 @@ def provider_no_answer(provider_id: str) -> None:
     now = timezone.now()
     start, end = window_bounds("minute", now)
     key = NO_ANSWER_KEY.format(provider=provider_id, start=start.isoformat())
-    if _count(key, 1, timeout=int((end - now).total_seconds()) + 60) < NO_ANSWERS_TO_REST:
+    if shared_count(key, 1, timeout=int((end - now).total_seconds()) + 60) < NO_ANSWERS_TO_REST:
         return
     if _resting_until(provider_id) is not None:
         return  # already resting: the requests under way as it began are not news
-    rests = _count(RESTS_KEY.format(provider=provider_id), 1, timeout=3600)
+    rests = shared_count(RESTS_KEY.format(provider=provider_id), 1, timeout=3600)
     rest = min(REST * 2 ** (rests - 1), LONGEST_REST)
     cache.set(REST_KEY.format(provider=provider_id), now + rest, timeout=int(rest.total_seconds()))
     logger.warning(
@@ -164,11 +164,12 @@ def app_budget_spend(spec, calls: int) -> None:
     for budget in spec.app_call_budgets:
         start, end = window_bounds(budget.window, now)
         timeout = int((end - now).total_seconds()) + 60
-        _count(_count_key(spec.id, budget, start), calls, timeout=timeout)
+        shared_count(_count_key(spec.id, budget, start), calls, timeout=timeout)
 
 
-def _count(key: str, n: int, *, timeout: int) -> int:
-    """Adds n to a counter shared by every process; the new total."""
+def shared_count(key: str, n: int, *, timeout: int) -> int:
+    """Adds n to a counter in the shared cache (every process sees it); the new total. The
+    counter lives `timeout` seconds from its first count."""
     if cache.add(key, n, timeout=timeout):
         return n
     try:

@@ -29,7 +29,7 @@ from django.core.cache import cache
 
 from connections.models import Connection
 from connections.providers.catalog import ProviderSpec
-from connections.services.pacing import window_bounds
+from connections.services.pacing import shared_count, window_bounds
 
 KEY = "tendon:push-unsigned:{provider}:{limit}:{window}:{start}"
 BUDGET_SHARE = 10  # unsigned hints start at most 1/10 of a declared allowance in imports
@@ -57,9 +57,5 @@ def unsigned_run_allowed(*, spec: ProviderSpec, now: datetime) -> bool:
             return False
         counters.append((key, int((end - now).total_seconds()) + 60))
     for key, timeout in counters:
-        if not cache.add(key, 1, timeout=timeout):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=timeout)
+        shared_count(key, 1, timeout=timeout)
     return True
