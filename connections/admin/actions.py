@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from connections.models import Credential
-from connections.providers import PROVIDERS
+from connections.providers import PROVIDERS, offered_spec
 from connections.providers.base import GrantRevoked, ProviderError, ProviderNotOffered
 from connections.services.flags import credential_flag, flag_message
 from connections.services.tokens import credential_refresh_now, credential_reset
@@ -59,6 +59,16 @@ class OperateMixin:
         logged; the staff member reads why."""
         self.message_user(request, f"{obj}: nothing done, {refusal}", messages.WARNING)
 
+    def _offered(self, request, obj) -> bool:
+        """Whether obj's provider is still offered here; else says nothing was done, and why
+        (a person cannot import from it, nor reconnect to it when asked)."""
+        try:
+            offered_spec(obj.provider)
+        except ProviderNotOffered as refusal:
+            self._say_nothing_done(request, obj, refusal)
+            return False
+        return True
+
     @admin.action(description="Refresh token now", permissions=["operate"])
     def refresh_token_now(self, request, queryset):
         self._say_which_have_no_grant(request, queryset)
@@ -101,6 +111,8 @@ class OperateMixin:
             reason = form.cleaned_data["reason"]
             self._say_which_have_no_grant(request, queryset)
             for credential in credentials:
+                if not self._offered(request, credential):
+                    continue
                 if reset:
                     revoked = credential_reset(
                         credential=credential, actor=request.user, reason=reason

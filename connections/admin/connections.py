@@ -198,6 +198,8 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
     @admin.action(description="Import now", permissions=["operate"])
     def import_now(self, request, queryset):
         for connection in queryset:
+            if not self._offered(request, connection):
+                continue
             try:
                 connection_import_now(connection=connection, actor=request.user)
             except ImportAlreadyRunning:
@@ -238,6 +240,8 @@ class ConnectionAdmin(ConnectionPageMixin, OperateMixin, admin.ModelAdmin):
         if form.is_valid():
             since = form.cleaned_data["since"]
             for connection in queryset:
+                if not self._offered(request, connection):
+                    continue
                 connection_reset_cursor(connection=connection, since=since, actor=request.user)
                 self._done(
                     request,

@@ -114,6 +114,34 @@ def test_a_staff_action_that_needs_the_provider_says_nothing_was_done_and_why(
     assert Credential.objects.get().refresh_lease_until is None
 
 
+@pytest.mark.parametrize(
+    ("action", "confirmation"),
+    [
+        ("import_now", {}),
+        ("reset_cursor", {"apply": "1", "since": "2026-11-01"}),
+        ("flag_for_reauthorization", {"apply": "1", "reason": "we moved"}),
+        ("reset_connection", {"apply": "1", "reason": "we moved"}),
+    ],
+)
+def test_support_cannot_import_backfill_flag_or_reset_what_the_person_cannot_reconnect(
+    gone, as_staff, mailoutbox, action, confirmation
+):
+    from tests.conftest import snapshot
+
+    before = snapshot()
+
+    response = as_staff.post(
+        "/admin/connections/connection/",
+        {"action": action, "_selected_action": [gone.pk], **confirmation},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "nothing done, Retired Watch is not available on this Tendon" in page_text(response)
+    assert snapshot() == before and not gone.events.exists()
+    assert mailoutbox == []  # nobody is asked to reconnect to what they cannot reach
+
+
 def test_the_credential_admins_refresh_says_nothing_was_done_and_why(gone, as_staff):
     response = as_staff.post(
         "/admin/connections/credential/",
