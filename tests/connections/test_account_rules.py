@@ -26,13 +26,7 @@ def test_account_held_by_another_user_is_refused(client, user_factory, demo_conn
 
     response = demo_connect(client, person=holder, feeds=["sleep"])
 
-    assert response["Location"] == "/connect/"
-    assert (
-        "This Demo Health account is already connected to another Tendon account. Each provider "
-        "account can feed one Tendon account; remove it there first."
-    ) in page_text(client.get("/connect/"))
-    assert snapshot() == before
-    assert not Credential.objects.filter(user=newcomer).exists()
+    _refused_as_held_elsewhere(client, response, before, newcomer)
 
 
 def test_account_removed_elsewhere_can_be_connected(client, user_factory, demo_connect):
@@ -137,13 +131,7 @@ def test_finishing_at_the_same_moment_as_someone_else_says_held_elsewhere_and_ch
         pre_save.disconnect(sender=Credential, dispatch_uid="race")
 
     assert raced  # the database, not the check, refused our row
-    assert response["Location"] == "/connect/"
-    assert (
-        "This Demo Health account is already connected to another Tendon account. Each provider "
-        "account can feed one Tendon account; remove it there first."
-    ) in page_text(client.get("/connect/"))
-    assert snapshot() == before
-    assert not Credential.objects.filter(user=newcomer).exists()
+    _refused_as_held_elsewhere(client, response, before, newcomer)
     assert not Connection.objects.filter(user=newcomer).exists()
 
 
@@ -197,3 +185,14 @@ def test_two_people_finishing_the_same_account_at_once_get_the_held_elsewhere_an
 
     assert outcome == {"first@example.com": "connected", "second@example.com": "held elsewhere"}
     assert Credential.objects.get(account_uid="demo-shared").user_id == first.pk
+
+
+def _refused_as_held_elsewhere(client, response, before: dict, newcomer) -> None:
+    """The newcomer is sent back to Connect with the plain refusal, and nothing changed."""
+    assert response["Location"] == "/connect/"
+    assert (
+        "This Demo Health account is already connected to another Tendon account. Each provider "
+        "account can feed one Tendon account; remove it there first."
+    ) in page_text(client.get("/connect/"))
+    assert snapshot() == before
+    assert not Credential.objects.filter(user=newcomer).exists()
