@@ -174,6 +174,24 @@ def test_enable_page_refuses_an_empty_choice(logged_in, demo_app):
     assert not Credential.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "feeds", [["bogus"], ["sleep", "<script>alert(1)</script>"]], ids=["unknown", "markup"]
+)
+def test_enable_page_refuses_feeds_it_does_not_offer_and_changes_nothing(
+    logged_in, demo_app, feeds
+):
+    from tests.conftest import snapshot
+
+    before = snapshot()
+
+    response = logged_in.post("/connect/demo/enable/", {"feeds": feeds})
+
+    assert response.status_code == 200
+    assert "is not one of the available choices" in page_text(response)
+    assert "<script>alert(1)</script>" not in response.content.decode()
+    assert snapshot() == before
+
+
 def test_unticked_permission_shows_permission_missing_on_that_feed_only(
     logged_in, user, demo_connect
 ):
